@@ -1,0 +1,10 @@
+/** Unit tests sit beside the code in libs/ and apps/; integration suites live in test/. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test'],
+  testRegex: '.*\\.(spec|int-spec)\\.ts$',
+  transform: { '^.+\\.ts$': 'ts-jest' },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper: { '^@engine/(.*)$': '<rootDir>/libs/$1/src' },
+  testTimeout: 120000,
+};

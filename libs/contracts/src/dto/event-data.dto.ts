@@ -1,0 +1,115 @@
+import 'reflect-metadata';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsDefined, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+
+const ID_MAX = 200;
+const DOMAIN = /^[^\s@/]+$/;
+
+/** data of `referral.submitted` */
+export class ProspectDto {
+  @IsString() @IsNotEmpty() @MaxLength(500)
+  companyName: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(253) @Matches(DOMAIN, { message: '$property must be a domain name' })
+  emailDomain: string;
+
+  @IsOptional() @IsString() @MaxLength(320)
+  contactEmail?: string;
+
+  @IsOptional() @IsString() @MaxLength(64)
+  region?: string;
+}
+
+export class ReferralSubmittedDto {
+  @IsString() @IsNotEmpty() @MaxLength(ID_MAX)
+  referralId: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(ID_MAX)
+  partnerId: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(253) @Matches(DOMAIN, { message: '$property must be a domain name' })
+  partnerDomain: string;
+
+  @IsDefined() @ValidateNested() @Type(() => ProspectDto)
+  prospect: ProspectDto;
+
+  @IsOptional() @IsString() @MaxLength(2000)
+  useCase?: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  channel: string;
+}
+
+/** data of `customer.signed_up` */
+export class CustomerSignedUpDto {
+  @IsString() @IsNotEmpty() @MaxLength(ID_MAX)
+  customerId: string;
+
+  @IsOptional() @IsString() @MaxLength(500)
+  companyName?: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(253) @Matches(DOMAIN, { message: '$property must be a domain name' })
+  emailDomain: string;
+
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(ID_MAX)
+  referralCode?: string | null;
+
+  @IsBoolean()
+  priorAccount: boolean;
+}
+
+/** data of `customer.activated` */
+export class CustomerActivatedDto {
+  @IsString() @IsNotEmpty() @MaxLength(ID_MAX)
+  customerId: string;
+}
+
+/** data of `billing.usage_billed` */
+export class UsageBilledDto {
+  @IsString() @IsNotEmpty() @MaxLength(ID_MAX)
+  customerId: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(ID_MAX)
+  invoiceLineId: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(ID_MAX)
+  productCode: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(64)
+  amount: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(16)
+  currency: string;
+
+  @IsOptional() @IsString() @MaxLength(64)
+  periodStart?: string;
+
+  @IsOptional() @IsString() @MaxLength(64)
+  periodEnd?: string;
+}
+
+/** data of `billing.refunded` */
+export class RefundedDto {
+  @IsString() @IsNotEmpty() @MaxLength(ID_MAX)
+  customerId: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(ID_MAX)
+  refundId: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(ID_MAX)
+  invoiceLineId: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(64)
+  amount: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(16)
+  currency: string;
+}
+
+export const DATA_DTO_BY_TYPE = {
+  'referral.submitted': ReferralSubmittedDto,
+  'customer.signed_up': CustomerSignedUpDto,
+  'customer.activated': CustomerActivatedDto,
+  'billing.usage_billed': UsageBilledDto,
+  'billing.refunded': RefundedDto,
+} as const;

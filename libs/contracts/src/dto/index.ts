@@ -1,0 +1,3 @@
+export * from './cloud-event.dto';
+export * from './event-data.dto';
+export * from './rfc3339';

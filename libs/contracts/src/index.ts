@@ -1,0 +1,5 @@
+export * from './topics';
+export * from './dlq';
+export * from './dto';
+export * from './canonical-json';
+export * from './parse-message';

@@ -1,0 +1,2 @@
+export * from './input-event';
+export * from './order';

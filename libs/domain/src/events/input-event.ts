@@ -1,0 +1,70 @@
+import { Currency } from '../money/currency';
+
+/**
+ * The validated input facts the rules consume (CONTRACT §2), already normalised:
+ * times are epoch milliseconds, domains lower-cased, amounts integer minor units.
+ */
+interface EventBase {
+  /** CloudEvents `source` */
+  source: string;
+  /** CloudEvents `id` */
+  id: string;
+  /** event time, epoch ms */
+  time: number;
+}
+
+export interface ReferralSubmitted extends EventBase {
+  type: 'referral.submitted';
+  referralId: string;
+  partnerId: string;
+  partnerDomain: string;
+  prospectDomain: string;
+  channel: string;
+}
+
+export interface CustomerSignedUp extends EventBase {
+  type: 'customer.signed_up';
+  customerId: string;
+  emailDomain: string;
+  referralCode: string | null;
+  priorAccount: boolean;
+}
+
+export interface CustomerActivated extends EventBase {
+  type: 'customer.activated';
+  customerId: string;
+}
+
+export interface UsageBilled extends EventBase {
+  type: 'billing.usage_billed';
+  customerId: string;
+  invoiceLineId: string;
+  productCode: string;
+  amount: bigint;
+  currency: Currency;
+}
+
+export interface Refunded extends EventBase {
+  type: 'billing.refunded';
+  customerId: string;
+  refundId: string;
+  invoiceLineId: string;
+  amount: bigint;
+  currency: Currency;
+}
+
+export type InputEvent = ReferralSubmitted | CustomerSignedUp | CustomerActivated | UsageBilled | Refunded;
+export type InputEventType = InputEvent['type'];
+
+export const INPUT_EVENT_TYPES: readonly InputEventType[] = [
+  'referral.submitted',
+  'customer.signed_up',
+  'customer.activated',
+  'billing.usage_billed',
+  'billing.refunded',
+];
+
+/** The idempotency key of an event: (source, id). */
+export function eventKey(event: Pick<InputEvent, 'source' | 'id'>): string {
+  return `${event.source}\u0000${event.id}`;
+}

@@ -1,0 +1,2 @@
+export * from './ledger-plan';
+export * from './period';

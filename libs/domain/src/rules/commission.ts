@@ -1,0 +1,156 @@
+import { compareEvents } from '../events/order';
+import { Refunded, UsageBilled } from '../events/input-event';
+import { Currency } from '../money/currency';
+import { divRoundHalfEven, maxBig, minBig } from '../money/rounding';
+import { hasExcludedPrefix, Program } from '../program/program';
+import { Anomaly, ExpectedAmount } from './evaluation';
+
+/**
+ * A customer's billing facts that count: the first line per invoiceLineId, and the refunds that apply
+ * (first per refundId, naming a known line, in its currency, within its amount).
+ */
+export interface CustomerBilling {
+  lines: UsageBilled[];
+  refunds: Refunded[];
+}
+
+/** Counts a customer's lines and refunds (both sorted in event order); the rest are listed as anomalies. */
+export function countBilling(lines: readonly UsageBilled[], refunds: readonly Refunded[], anomalies: Anomaly[]): CustomerBilling {
+  const seenLines = new Set<string>();
+  const counted: UsageBilled[] = [];
+  for (const line of lines) {
+    if (seenLines.has(line.invoiceLineId)) {
+      anomalies.push({ code: 'DUPLICATE_INVOICE_LINE', source: line.source, eventId: line.id, customerId: line.customerId, referralId: null, detail: `invoiceLineId ${line.invoiceLineId} was already billed; ignored` });
+      continue;
+    }
+    seenLines.add(line.invoiceLineId);
+    counted.push(line);
+  }
+  const linesById = new Map(counted.map((line) => [line.invoiceLineId, line]));
+  const refundedByLine = new Map<string, bigint>();
+  const seenRefunds = new Set<string>();
+  const countedRefunds: Refunded[] = [];
+  for (const refund of refunds) {
+    const base = { source: refund.source, eventId: refund.id, customerId: refund.customerId, referralId: null };
+    if (seenRefunds.has(refund.refundId)) {
+      anomalies.push({ ...base, code: 'DUPLICATE_REFUND', detail: `refundId ${refund.refundId} was already applied; ignored` });
+      continue;
+    }
+    seenRefunds.add(refund.refundId);
+    const line = linesById.get(refund.invoiceLineId);
+    if (!line) continue; // waits for its line
+    if (refund.currency !== line.currency) {
+      anomalies.push({ ...base, code: 'REFUND_CURRENCY_MISMATCH', detail: `refund ${refund.refundId} is in ${refund.currency}, line ${line.invoiceLineId} in ${line.currency}; no effect` });
+      continue;
+    }
+    const total = (refundedByLine.get(line.invoiceLineId) ?? 0n) + refund.amount;
+    if (total > line.amount) {
+      anomalies.push({ ...base, code: 'REFUND_EXCEEDS_LINE', detail: `refund ${refund.refundId} would take line ${line.invoiceLineId}'s refunds above its amount; no effect` });
+      continue;
+    }
+    refundedByLine.set(line.invoiceLineId, total);
+    countedRefunds.push(refund);
+  }
+  return { lines: counted, refunds: countedRefunds };
+}
+
+export interface Qualification {
+  line: UsageBilled;
+  qualifiedAt: number;
+  currency: Currency;
+  qualifyingSpend: bigint;
+}
+
+/** The first eligible line at which its currency's eligible spend reaches the threshold (CONTRACT §4, "Qualification"). */
+export function qualify(billing: CustomerBilling, activatedAt: number, program: Program): Qualification | null {
+  const sums = new Map<Currency, bigint>();
+  const end = activatedAt + program.qualificationWindowMs;
+  for (const line of billing.lines) {
+    if (line.time < activatedAt || line.time >= end || hasExcludedPrefix(program, line.productCode)) continue;
+    const sum = (sums.get(line.currency) ?? 0n) + line.amount;
+    sums.set(line.currency, sum);
+    if (sum >= program.terms[line.currency].qualificationThreshold) {
+      return { line, qualifiedAt: line.time, currency: line.currency, qualifyingSpend: sum };
+    }
+  }
+  return null;
+}
+
+export interface ReferralRef {
+  referralId: string;
+  partnerId: string;
+  customerId: string;
+}
+
+/** Bonus, usage commissions and refund reversals of a qualified referral (CONTRACT §4, "Money"). */
+export function commissionAmounts(
+  referral: ReferralRef,
+  billing: CustomerBilling,
+  qualification: Qualification,
+  program: Program,
+): ExpectedAmount[] {
+  const { referralId, partnerId, customerId } = referral;
+  const amounts: ExpectedAmount[] = [
+    {
+      referralId, partnerId, customerId,
+      slot: 'BONUS',
+      type: 'QUALIFICATION_BONUS',
+      currency: qualification.currency,
+      effectiveAt: qualification.qualifiedAt,
+      amount: program.terms[qualification.currency].bonus,
+      sourceEventId: qualification.line.id,
+    },
+  ];
+
+  const commissionEnd = qualification.qualifiedAt + program.commissionWindowMs;
+  const spend = new Map<Currency, bigint>();
+  const earned = new Map<Currency, bigint>();
+  const commissionByLine = new Map<string, bigint>();
+  for (const line of billing.lines) {
+    if (compareEvents(line, qualification.line) < 0 || line.time >= commissionEnd || hasExcludedPrefix(program, line.productCode)) continue;
+    const terms = program.terms[line.currency];
+    const before = spend.get(line.currency) ?? 0n;
+    const below = minBig(maxBig(terms.tierBoundary - before, 0n), line.amount);
+    const above = line.amount - below;
+    const raw = divRoundHalfEven(below * program.baseRateBps + above * program.upperRateBps, 10_000n);
+    const soFar = earned.get(line.currency) ?? 0n;
+    const commission = minBig(raw, maxBig(terms.commissionCap - soFar, 0n));
+    spend.set(line.currency, before + line.amount);
+    earned.set(line.currency, soFar + commission);
+    commissionByLine.set(line.invoiceLineId, commission);
+    if (commission > 0n) {
+      amounts.push({
+        referralId, partnerId, customerId,
+        slot: `USAGE:${customerId}:${line.invoiceLineId}`,
+        type: 'USAGE_COMMISSION',
+        currency: line.currency,
+        effectiveAt: line.time,
+        amount: commission,
+        sourceEventId: line.id,
+      });
+    }
+  }
+
+  const linesById = new Map(billing.lines.map((line) => [line.invoiceLineId, line]));
+  const reversed = new Map<string, bigint>();
+  for (const refund of billing.refunds) {
+    const line = linesById.get(refund.invoiceLineId)!;
+    const commission = commissionByLine.get(line.invoiceLineId) ?? 0n;
+    if (commission <= 0n) continue;
+    const already = reversed.get(line.invoiceLineId) ?? 0n;
+    const reversal = minBig(divRoundHalfEven(commission * refund.amount, line.amount), commission - already);
+    reversed.set(line.invoiceLineId, already + reversal);
+    if (reversal > 0n) {
+      amounts.push({
+        referralId, partnerId, customerId,
+        slot: `REFUND:${customerId}:${refund.refundId}`,
+        type: 'REFUND_REVERSAL',
+        currency: line.currency,
+        effectiveAt: refund.time,
+        amount: -reversal,
+        sourceEventId: refund.id,
+      });
+    }
+  }
+  return amounts;
+}

@@ -1,0 +1,4 @@
+export * from './evaluation';
+export * from './evaluate';
+export * from './attribution';
+export * from './commission';

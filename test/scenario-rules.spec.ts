@@ -1,0 +1,62 @@
+import { evaluate, formatAmount, InputEvent, periodOf, STANDARD_PROGRAM } from '@engine/domain';
+import { DlqCode, InvalidMessageError, parseMessage } from '@engine/contracts';
+import { loadScenario, scenarioNames } from '@engine/testing';
+
+/**
+ * The worked scenarios through the pure path (parse + evaluate), without Kafka or a database:
+ * checks our reading of CONTRACT.md against outcomes computed separately from the project.
+ */
+describe.each(scenarioNames())('scenario %s through the pure rules', (name) => {
+  const scenario = loadScenario(name);
+  const now = Date.parse(scenario.expected.engineNow);
+  const events: InputEvent[] = [];
+  const dlq: string[] = [];
+  const hashes = new Map<string, string>();
+  for (const message of scenario.messages) {
+    try {
+      const { event, hash } = parseMessage(message.topic, message.value);
+      const key = `${event.source}|${event.id}`;
+      const seen = hashes.get(key);
+      if (seen === undefined) {
+        hashes.set(key, hash);
+        events.push(event);
+      } else if (seen !== hash) {
+        dlq.push(DlqCode.CONFLICTING_DUPLICATE);
+      }
+    } catch (error) {
+      if (!(error instanceof InvalidMessageError)) throw error;
+      dlq.push(error.code);
+    }
+  }
+  const result = evaluate(events, now, STANDARD_PROGRAM);
+
+  it('sends exactly the expected codes to the DLQ', () => {
+    expect(dlq.sort()).toEqual([...scenario.expected.dlqCodes].sort());
+  });
+
+  it('gives every referral its expected status, reason and customer', () => {
+    const actual = Object.fromEntries(
+      result.referrals.map((r) => [r.referralId, { partnerId: r.partnerId, status: r.status, reason: r.reason, customerId: r.customerId }]),
+    );
+    expect(actual).toEqual(scenario.expected.referrals);
+  });
+
+  it('matches every ledger cell by partner, currency and effective period', () => {
+    const cells = new Map<string, { currency: string; sum: bigint }>();
+    const totals = new Map<string, { currency: string; sum: bigint }>();
+    for (const amount of result.amounts) {
+      for (const [map, key] of [
+        [cells, `${amount.partnerId}|${amount.currency}|${periodOf(amount.effectiveAt)}`],
+        [totals, `${amount.partnerId}|${amount.currency}`],
+      ] as const) {
+        const cell = map.get(key) ?? { currency: amount.currency, sum: 0n };
+        cell.sum += amount.amount;
+        map.set(key, cell);
+      }
+    }
+    const render = (map: Map<string, { currency: string; sum: bigint }>) =>
+      Object.fromEntries([...map].filter(([, c]) => c.sum !== 0n).map(([k, c]) => [k, formatAmount(c.sum, c.currency as never)]));
+    expect(render(cells)).toEqual(scenario.expected.ledgerByPartnerCurrencyPeriod);
+    expect(render(totals)).toEqual(scenario.expected.ledgerByPartnerCurrency);
+  });
+});
