@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** One Kafka message of a scenario file: topic, key and the raw value text. */
 export interface ScenarioMessage {
@@ -28,7 +28,18 @@ export interface Scenario {
   };
 }
 
-export const SCENARIO_DIR = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'scenarios');
+/** The repository root (the nearest folder with package.json), from src or from dist alike. */
+export function repoRoot(from = __dirname): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${from}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+export const SCENARIO_DIR = join(repoRoot(), 'test', 'fixtures', 'scenarios');
 
 export function scenarioNames(): string[] {
   return readdirSync(SCENARIO_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();

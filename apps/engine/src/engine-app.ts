@@ -1,0 +1,54 @@
+import { INestApplication, Logger, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppConfig } from '@engine/config';
+import { CONSUMER_GROUP, INPUT_TOPICS, OUTPUT_TOPICS } from '@engine/contracts';
+import { KafkaBatchServer, KafkaGateway } from '@engine/messaging';
+import { AppModule } from './app.module';
+import { EngineMetrics } from './observability/engine-metrics';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Builds the whole engine (Kafka workers + HTTP API) without starting it; used by main.ts and the tests. */
+export async function createEngineApp(config: AppConfig): Promise<INestApplication> {
+  const logger = LEVELS.slice(0, LEVELS.indexOf(config.logLevel as LogLevel) + 1);
+  const app = await NestFactory.create(AppModule.register(config), { logger, bufferLogs: false });
+  const kafka = app.get(KafkaGateway);
+  const metrics = app.get(EngineMetrics);
+  const log = new Logger('KafkaBatchServer');
+  app.connectMicroservice(
+    {
+      strategy: new KafkaBatchServer(kafka, {
+        groupId: CONSUMER_GROUP,
+        topics: [...INPUT_TOPICS],
+        partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+        maxBytes: config.consumerMaxBytes,
+        beforeListen: () =>
+          kafka.ensureTopics([...INPUT_TOPICS, ...OUTPUT_TOPICS].map((topic) => ({ topic, numPartitions: config.topicPartitions }))),
+        onError: (error, attempt) => {
+          metrics.batchFailures.inc();
+          log.warn(`batch failed (attempt ${attempt}), retrying: ${(error as Error).message}`);
+        },
+        onRecovered: () => log.log('batch processing recovered'),
+      }),
+    },
+    { inheritAppConfig: true },
+  );
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Commission engine')
+      .setDescription('Ledger exports, payout statements, period close, adjustments and referral views (CONTRACT §6)')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document);
+  app.enableShutdownHooks();
+  return app;
+}
+
+/** Starts the Kafka workers and the HTTP listener. */
+export async function startEngineApp(app: INestApplication, port: number): Promise<void> {
+  await app.startAllMicroservices();
+  await app.listen(port, '0.0.0.0');
+}

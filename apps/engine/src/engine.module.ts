@@ -1,0 +1,60 @@
+import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { APP_CONFIG, AppConfig, Clock } from '@engine/config';
+import { TOPICS } from '@engine/contracts';
+import { Program, STANDARD_PROGRAM } from '@engine/domain';
+import { KafkaGateway } from '@engine/messaging';
+import { openMigratedDataSource } from '@engine/persistence';
+import { DataSource } from 'typeorm';
+import { EngineRuntime } from './engine-runtime.service';
+import { DATA_SOURCE, PROGRAM } from './engine.tokens';
+import { ExpirySweep } from './expiry/expiry-sweep';
+import { IngestController } from './ingest/ingest.controller';
+import { IngestService } from './ingest/ingest.service';
+import { RuleEngine } from './ingest/rule-engine.service';
+import { EngineMetrics } from './observability/engine-metrics';
+import { HealthController } from './observability/health.controller';
+import { MetricsController } from './observability/metrics.controller';
+import { OutboxRelay } from './outbox/outbox-relay';
+
+/** Kafka workers, outbox relay, expiry sweep, health and metrics over one configuration. */
+@Module({})
+export class EngineModule {
+  static register(config: AppConfig, program: Program = STANDARD_PROGRAM): DynamicModule {
+    const kafkaLogger = new Logger('Kafka');
+    return {
+      module: EngineModule,
+      controllers: [IngestController, HealthController, MetricsController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: PROGRAM, useValue: program },
+        { provide: Clock, useValue: new Clock(config.engineNow) },
+        { provide: EngineMetrics, useValue: new EngineMetrics() },
+        { provide: DATA_SOURCE, useFactory: () => openMigratedDataSource(config.databaseUrl) },
+        {
+          provide: KafkaGateway,
+          useFactory: () => new KafkaGateway({ brokers: config.kafkaBrokers, clientId: 'commission-engine', logger: { warn: (m) => kafkaLogger.warn(m), error: (m) => kafkaLogger.error(m) } }),
+        },
+        { provide: RuleEngine, inject: [PROGRAM], useFactory: (p: Program) => new RuleEngine(p) },
+        {
+          provide: OutboxRelay,
+          inject: [DATA_SOURCE, KafkaGateway, EngineMetrics],
+          useFactory: (ds: DataSource, kafka: KafkaGateway, metrics: EngineMetrics) =>
+            new OutboxRelay(ds, () => kafka.getProducer(), metrics, (e) => new Logger('OutboxRelay').warn(`publish failed, will retry: ${(e as Error).message}`)),
+        },
+        {
+          provide: IngestService,
+          inject: [DATA_SOURCE, RuleEngine, KafkaGateway, Clock, EngineMetrics, OutboxRelay],
+          useFactory: (ds: DataSource, rules: RuleEngine, kafka: KafkaGateway, clock: Clock, metrics: EngineMetrics, relay: OutboxRelay) =>
+            new IngestService(ds, rules, () => kafka.getProducer(), TOPICS.dlq, clock, metrics, () => relay.kick()),
+        },
+        {
+          provide: ExpirySweep,
+          inject: [DATA_SOURCE, RuleEngine, Clock, OutboxRelay],
+          useFactory: (ds: DataSource, rules: RuleEngine, clock: Clock, relay: OutboxRelay) => new ExpirySweep(ds, rules, clock, () => relay.kick()),
+        },
+        EngineRuntime,
+      ],
+      exports: [APP_CONFIG, DATA_SOURCE, Clock, KafkaGateway, EngineMetrics, OutboxRelay, ExpirySweep, RuleEngine, PROGRAM],
+    };
+  }
+}

@@ -1,0 +1,40 @@
+import { Clock } from '@engine/config';
+import { emptyKeys, lockRuleState, ReferralStateRepository } from '@engine/persistence';
+import { DataSource } from 'typeorm';
+import { RuleEngine } from '../ingest/rule-engine.service';
+
+/**
+ * Applies expiry to referrals whose deadline passed while no event arrived (CONTRACT §4, "Expiry"): the rules
+ * are re-run for them at the current engine time, on the same path as events.
+ */
+export class ExpirySweep {
+  private readonly referrals = new ReferralStateRepository();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly rules: RuleEngine,
+    private readonly clock: Clock,
+    private readonly afterCommit: () => void,
+    private readonly chunk = 500,
+  ) {}
+
+  /** Returns how many referrals were re-evaluated. */
+  async run(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const now = this.clock.now();
+      const count = await this.dataSource.transaction(async (manager) => {
+        await lockRuleState(manager);
+        const due = await this.referrals.dueForExpiry(manager, now, this.chunk);
+        if (due.length === 0) return 0;
+        const seeds = emptyKeys();
+        for (const id of due) seeds.referrals.add(id);
+        await this.rules.recompute(manager, seeds, now);
+        return due.length;
+      });
+      total += count;
+      if (count > 0) this.afterCommit();
+      if (count < this.chunk) return total;
+    }
+  }
+}

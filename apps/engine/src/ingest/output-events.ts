@@ -1,0 +1,75 @@
+import { ENGINE_SOURCE, TOPICS } from '@engine/contracts';
+import { formatAmount, ReferralOutcome, ReferralStatus } from '@engine/domain';
+import { LedgerEntry, OutboxMessage, StatusChange } from '@engine/persistence';
+
+/** CloudEvents 1.0 (structured JSON) published by the engine, CONTRACT §7. Ids are stable: derived from what they describe. */
+function cloudEvent(id: string, type: string, time: number, data: Record<string, unknown>): string {
+  return JSON.stringify({
+    specversion: '1.0',
+    id,
+    source: ENGINE_SOURCE,
+    type,
+    time: new Date(time).toISOString(),
+    datacontenttype: 'application/json',
+    data,
+  });
+}
+
+export function statusChangedMessage(outcome: ReferralOutcome, change: StatusChange): OutboxMessage {
+  const eventId = `referral-status:${change.referralId}:${change.sequence}`;
+  return {
+    eventId,
+    topic: TOPICS.status,
+    key: change.referralId,
+    value: cloudEvent(eventId, 'referral.status_changed', change.changedAt, {
+      referralId: change.referralId,
+      partnerId: outcome.partnerId,
+      customerId: outcome.customerId,
+      status: change.status,
+      previousStatus: change.previousStatus,
+      reason: change.reason,
+      sequence: change.sequence,
+    }),
+  };
+}
+
+export function qualifiedMessage(outcome: ReferralOutcome, version: number, now: number): OutboxMessage {
+  const eventId = `referral-qualified:${outcome.referralId}:${version}`;
+  return {
+    eventId,
+    topic: TOPICS.qualified,
+    key: outcome.referralId,
+    value: cloudEvent(eventId, 'referral.qualified', now, {
+      referralId: outcome.referralId,
+      partnerId: outcome.partnerId,
+      customerId: outcome.customerId,
+      qualifiedAt: new Date(outcome.qualifiedAt!).toISOString(),
+      currency: outcome.qualifyingCurrency,
+      qualifyingSpend: formatAmount(outcome.qualifyingSpend!, outcome.qualifyingCurrency!),
+    }),
+  };
+}
+
+export function accruedMessage(entry: LedgerEntry): OutboxMessage {
+  const eventId = `ledger-entry:${entry.entryId}`;
+  return {
+    eventId,
+    topic: TOPICS.accrued,
+    key: entry.partnerId,
+    value: cloudEvent(eventId, 'commission.accrued', entry.createdAt, {
+      entryId: entry.entryId,
+      referralId: entry.referralId,
+      partnerId: entry.partnerId,
+      customerId: entry.customerId,
+      type: entry.type,
+      amount: formatAmount(entry.amount, entry.currency),
+      currency: entry.currency,
+      effectiveAt: new Date(entry.effectiveAt).toISOString(),
+      effectivePeriod: entry.effectivePeriod,
+      bookedPeriod: entry.bookedPeriod,
+      sourceEventId: entry.sourceEventId,
+    }),
+  };
+}
+
+export type { ReferralStatus };

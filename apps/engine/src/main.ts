@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { loadConfig } from '@engine/config';
+import { createEngineApp, startEngineApp } from './engine-app';
+
+/** `npm start`: migrate, then run the Kafka workers, outbox relay, expiry sweep and HTTP API. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await createEngineApp(config);
+  await startEngineApp(app, config.httpPort);
+  new Logger('main').log(
+    `commission engine up: kafka ${config.kafkaBrokers.join(',')}, http :${config.httpPort} (OpenAPI at /docs)` +
+      (config.engineNow !== null ? `, clock frozen at ${new Date(config.engineNow).toISOString()}` : ''),
+  );
+}
+
+main().catch((error) => {
+  console.error(`engine failed to start: ${(error as Error).stack ?? error}`);
+  process.exit(1);
+});

@@ -1,0 +1,69 @@
+import { validateSync } from 'class-validator';
+import { parseRfc3339 } from '@engine/contracts';
+import { EnvDto } from './env.dto';
+
+/** Validated, typed configuration of one engine process. */
+export interface AppConfig {
+  kafkaBrokers: string[];
+  databaseUrl: string;
+  httpPort: number;
+  apiKeys: string;
+  /** frozen engine clock (epoch ms), or null for the wall clock */
+  engineNow: number | null;
+  topicPartitions: number;
+  expirySweepIntervalMs: number;
+  outboxPollIntervalMs: number;
+  partitionsConsumedConcurrently: number;
+  consumerMaxBytes: number;
+  logLevel: string;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const DEFAULTS: Record<string, string> = {
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/commissions',
+  HTTP_PORT: '3000',
+  TOPIC_PARTITIONS: '6',
+  EXPIRY_SWEEP_INTERVAL_MS: '60000',
+  OUTBOX_POLL_INTERVAL_MS: '200',
+  PARTITIONS_CONSUMED_CONCURRENTLY: '3',
+  CONSUMER_MAX_BYTES: String(4 * 1024 * 1024),
+  LOG_LEVEL: 'log',
+};
+const INTEGERS = ['HTTP_PORT', 'TOPIC_PARTITIONS', 'EXPIRY_SWEEP_INTERVAL_MS', 'OUTBOX_POLL_INTERVAL_MS', 'PARTITIONS_CONSUMED_CONCURRENTLY', 'CONSUMER_MAX_BYTES'];
+
+/** Reads and validates the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(DEFAULTS).concat(['API_KEYS', 'ENGINE_NOW'])) {
+    const value = env[key] === undefined || env[key] === '' ? DEFAULTS[key] : env[key];
+    if (value === undefined) continue;
+    raw[key] = INTEGERS.includes(key) && /^-?\d+$/.test(value) ? Number(value) : value;
+  }
+  const dto = Object.assign(new EnvDto(), raw);
+  const errors = validateSync(dto);
+  if (errors.length > 0) {
+    throw new ConfigError(`invalid environment: ${errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; ')}`);
+  }
+  return {
+    kafkaBrokers: dto.KAFKA_BROKERS.split(','),
+    databaseUrl: dto.DATABASE_URL,
+    httpPort: dto.HTTP_PORT,
+    apiKeys: dto.API_KEYS ?? '',
+    engineNow: dto.ENGINE_NOW ? parseRfc3339(dto.ENGINE_NOW) : null,
+    topicPartitions: dto.TOPIC_PARTITIONS,
+    expirySweepIntervalMs: dto.EXPIRY_SWEEP_INTERVAL_MS,
+    outboxPollIntervalMs: dto.OUTBOX_POLL_INTERVAL_MS,
+    partitionsConsumedConcurrently: dto.PARTITIONS_CONSUMED_CONCURRENTLY,
+    consumerMaxBytes: dto.CONSUMER_MAX_BYTES,
+    logLevel: dto.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,38 @@
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, Validate } from 'class-validator';
+import { IsRfc3339 } from '@engine/contracts';
+
+/** The environment the engine reads (CONTRACT §1), validated at boot. Defaults in `loadConfig`. */
+export class EnvDto {
+  @IsString() @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' })
+  KAFKA_BROKERS: string;
+
+  @IsString() @Matches(/^postgres(ql)?:\/\/.+\/[^/?]+/, { message: 'DATABASE_URL must be postgres://user@host:port/database' })
+  DATABASE_URL: string;
+
+  @IsInt() @Min(0) @Max(65535)
+  HTTP_PORT: number;
+
+  @IsOptional() @IsString()
+  API_KEYS?: string;
+
+  @IsOptional() @Validate(IsRfc3339, { message: 'ENGINE_NOW must be an ISO-8601 / RFC 3339 timestamp' })
+  ENGINE_NOW?: string;
+
+  @IsInt() @Min(1) @Max(1000)
+  TOPIC_PARTITIONS: number;
+
+  @IsInt() @Min(1000)
+  EXPIRY_SWEEP_INTERVAL_MS: number;
+
+  @IsInt() @Min(10)
+  OUTBOX_POLL_INTERVAL_MS: number;
+
+  @IsInt() @Min(1) @Max(64)
+  PARTITIONS_CONSUMED_CONCURRENTLY: number;
+
+  @IsInt() @Min(1024)
+  CONSUMER_MAX_BYTES: number;
+
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: string;
+}

@@ -1,0 +1,3 @@
+export * from './app-config';
+export * from './clock';
+export * from './env.dto';

@@ -1,0 +1,3 @@
+export * from './kafka-batch.server';
+export * from './kafka-gateway';
+export * from './message';

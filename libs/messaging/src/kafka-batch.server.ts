@@ -1,0 +1,67 @@
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { KafkaGateway } from './kafka-gateway';
+import { InboundBatch, RunningConsumer } from './message';
+
+/** The pattern a controller subscribes to with `@EventPattern(INPUT_BATCH)` to receive whole partition batches. */
+export const INPUT_BATCH = 'commission-engine.input-batch';
+
+export interface KafkaBatchServerOptions {
+  groupId: string;
+  topics: string[];
+  partitionsConsumedConcurrently: number;
+  maxBytes: number;
+  beforeListen?: () => Promise<void>;
+  onError?: (error: unknown, attempt: number) => void;
+  onRecovered?: () => void;
+}
+
+/**
+ * A NestJS custom transport over kafkajs `eachBatch` (the stock Kafka transport consumes one message at a time
+ * with auto-commit). One handler call per partition batch; offsets are committed after it resolves.
+ */
+export class KafkaBatchServer extends Server implements CustomTransportStrategy {
+  private consumer?: RunningConsumer;
+
+  constructor(private readonly gateway: KafkaGateway, private readonly options: KafkaBatchServerOptions) {
+    super();
+  }
+
+  async listen(callback: (...optionalParams: unknown[]) => void): Promise<void> {
+    try {
+      await this.options.beforeListen?.();
+      this.consumer = await this.gateway.runBatchConsumer({
+        groupId: this.options.groupId,
+        topics: this.options.topics,
+        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
+        maxBytes: this.options.maxBytes,
+        handle: (batch) => this.dispatch(batch),
+        onError: this.options.onError,
+        onRecovered: this.options.onRecovered,
+      });
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  private async dispatch(batch: InboundBatch): Promise<void> {
+    const handler = this.getHandlerByPattern(INPUT_BATCH);
+    if (!handler) throw new Error(`no @EventPattern('${INPUT_BATCH}') handler is registered`);
+    const result = await handler(batch);
+    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+  }
+
+  async close(): Promise<void> {
+    await this.consumer?.stop();
+    this.consumer = undefined;
+  }
+
+  on(): void {
+    // no transport-level events to subscribe to
+  }
+
+  unwrap<T>(): T {
+    return this.gateway as T;
+  }
+}

@@ -1,0 +1,165 @@
+import { Admin, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
+import {
+  BatchConsumerOptions, InboundBatch, MessageProducer, OutboundMessage, PartitionLag, RunningConsumer, TopicSpec,
+} from './message';
+
+export interface KafkaGatewayOptions {
+  brokers: string[];
+  clientId: string;
+  logger?: { warn(message: string): void; error(message: string): void };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The one place that speaks kafkajs: topics, a producer, batch consumers, lag. */
+export class KafkaGateway {
+  private readonly kafka: Kafka;
+  private admin?: Admin;
+  private producer?: Producer;
+  private readonly consumers: Consumer[] = [];
+
+  constructor(private readonly options: KafkaGatewayOptions) {
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      logLevel: logLevel.ERROR,
+      retry: { initialRetryTime: 200, retries: 10 },
+      logCreator: () => ({ level, log }) => {
+        const text = `kafka ${log.message}${log.error ? `: ${log.error}` : ''}`;
+        // kafkajs logs retried, recoverable conditions (leader elections, rebalances) at ERROR: report them as warnings.
+        if (level <= logLevel.WARN) options.logger?.warn(text);
+      },
+    });
+  }
+
+  private async getAdmin(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    return this.admin;
+  }
+
+  /** Creates the topics that are missing (existing ones are left as they are). */
+  async ensureTopics(specs: TopicSpec[]): Promise<void> {
+    const admin = await this.getAdmin();
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.topic));
+    if (missing.length === 0) return;
+    await admin.createTopics({ waitForLeaders: true, topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions, replicationFactor: 1 })) })
+      .catch((error: { type?: string }) => {
+        if (error.type !== 'TOPIC_ALREADY_EXISTS') throw error;
+      });
+  }
+
+  async ping(): Promise<void> {
+    const admin = await this.getAdmin();
+    await admin.describeCluster();
+  }
+
+  async getProducer(): Promise<MessageProducer> {
+    if (!this.producer) {
+      const producer = this.kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 5 });
+      await producer.connect();
+      this.producer = producer;
+    }
+    const producer = this.producer;
+    const encode = (messages: OutboundMessage[]) => messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers }));
+    return {
+      send: async (topic, messages) => {
+        if (messages.length > 0) await producer.send({ topic, acks: -1, messages: encode(messages) });
+      },
+      sendMany: async (batches) => {
+        const topicMessages = batches.filter((b) => b.messages.length > 0).map((b) => ({ topic: b.topic, messages: encode(b.messages) }));
+        if (topicMessages.length > 0) await producer.sendBatch({ acks: -1, topicMessages });
+      },
+    };
+  }
+
+  /**
+   * A consumer-group member that hands each fetched partition batch to `handle` and commits the offset after
+   * it resolves (so after the database commit). A failing batch is retried with backoff, heartbeating, and
+   * is dropped from this member when the group rebalances (its new owner starts from the committed offset).
+   */
+  async runBatchConsumer(options: BatchConsumerOptions): Promise<RunningConsumer> {
+    const consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      maxBytes: options.maxBytes,
+      maxBytesPerPartition: Math.max(1024 * 1024, Math.floor(options.maxBytes / 2)),
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 },
+    });
+    this.consumers.push(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topics: options.topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+        const inbound: InboundBatch = {
+          topic: batch.topic,
+          partition: batch.partition,
+          highWatermark: batch.highWatermark,
+          messages: batch.messages.map((m) => ({
+            topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value, timestamp: m.timestamp,
+          })),
+        };
+        for (let attempt = 1; ; attempt++) {
+          if (!isRunning() || isStale()) return;
+          try {
+            await options.handle(inbound);
+            if (attempt > 1) options.onRecovered?.();
+            break;
+          } catch (error) {
+            options.onError?.(error, attempt);
+            await sleep(Math.min(200 * 2 ** Math.min(attempt, 5), 5_000));
+            await heartbeat().catch(() => undefined);
+          }
+        }
+        const last = batch.messages[batch.messages.length - 1].offset;
+        resolveOffset(last);
+        if (!isRunning() || isStale()) return;
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        await heartbeat();
+      },
+    });
+    return {
+      stop: async () => {
+        await consumer.disconnect();
+      },
+    };
+  }
+
+  /** Consumer lag per partition of `topics` for `groupId` (high watermark − committed offset). */
+  async lag(groupId: string, topics: string[]): Promise<PartitionLag[]> {
+    const admin = await this.getAdmin();
+    const result: PartitionLag[] = [];
+    const committed = await admin.fetchOffsets({ groupId, topics });
+    for (const topic of topics) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const group = committed.find((c) => c.topic === topic);
+      for (const end of ends) {
+        const offset = group?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+        const from = Number(offset) < 0 ? Number(end.low) : Number(offset);
+        result.push({ topic, partition: end.partition, lag: Math.max(0, Number(end.high) - from) });
+      }
+    }
+    return result;
+  }
+
+  async stopConsumers(): Promise<void> {
+    await Promise.allSettled(this.consumers.splice(0).map((c) => c.disconnect()));
+  }
+
+  async close(): Promise<void> {
+    await this.stopConsumers();
+    await this.producer?.disconnect().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
+    this.producer = undefined;
+    this.admin = undefined;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Our own message shapes. Nothing outside libs/messaging imports kafkajs, so the client can be swapped
+ * (kafkajs is in maintenance mode) by rewriting kafka-gateway.ts alone.
+ */
+export interface InboundMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  timestamp: string;
+}
+
+export interface InboundBatch {
+  topic: string;
+  partition: number;
+  highWatermark: string;
+  messages: InboundMessage[];
+}
+
+export interface OutboundMessage {
+  key: string | null;
+  value: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface TopicSpec {
+  topic: string;
+  numPartitions: number;
+}
+
+export interface MessageProducer {
+  /** Sends and waits for the broker's acknowledgement from all in-sync replicas. */
+  send(topic: string, messages: OutboundMessage[]): Promise<void>;
+  sendMany(batches: { topic: string; messages: OutboundMessage[] }[]): Promise<void>;
+}
+
+export interface BatchConsumerOptions {
+  groupId: string;
+  topics: string[];
+  partitionsConsumedConcurrently: number;
+  maxBytes: number;
+  /** Called once per fetched partition batch; offsets are committed only after it resolves. */
+  handle: (batch: InboundBatch) => Promise<void>;
+  /** Called when `handle` fails; the batch is retried after `retryDelayMs(attempt)`. */
+  onError?: (error: unknown, attempt: number) => void;
+  onRecovered?: () => void;
+}
+
+export interface RunningConsumer {
+  stop(): Promise<void>;
+}
+
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  lag: number;
+}

@@ -1,0 +1,4 @@
+export * from './data-source';
+export * from './migrations';
+export * from './queryable';
+export * from './repositories';

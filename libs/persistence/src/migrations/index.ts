@@ -1,0 +1,4 @@
+import { InitialSchema1764201600000 } from './1764201600000-initial-schema';
+
+/** Every migration, in order. Listed by class so the same list works from ts (tests) and js (dist). */
+export const MIGRATIONS = [InitialSchema1764201600000];

@@ -1,0 +1,5 @@
+export * from './anomaly.repository';
+export * from './event-store.repository';
+export * from './ledger.repository';
+export * from './outbox.repository';
+export * from './referral-state.repository';
