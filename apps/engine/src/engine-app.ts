@@ -2,7 +2,7 @@ import { INestApplication, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppConfig } from '@engine/config';
-import { CONSUMER_GROUP, INPUT_TOPICS, OUTPUT_TOPICS } from '@engine/contracts';
+import { inputTopics, outputTopics } from '@engine/contracts';
 import { KafkaBatchServer, KafkaGateway } from '@engine/messaging';
 import { AppModule } from './app.module';
 import { EngineMetrics } from './observability/engine-metrics';
@@ -19,12 +19,12 @@ export async function createEngineApp(config: AppConfig): Promise<INestApplicati
   app.connectMicroservice(
     {
       strategy: new KafkaBatchServer(kafka, {
-        groupId: CONSUMER_GROUP,
-        topics: [...INPUT_TOPICS],
+        groupId: config.groupId,
+        topics: inputTopics(config.topics),
         partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
         maxBytes: config.consumerMaxBytes,
         beforeListen: () =>
-          kafka.ensureTopics([...INPUT_TOPICS, ...OUTPUT_TOPICS].map((topic) => ({ topic, numPartitions: config.topicPartitions }))),
+          kafka.ensureTopics([...inputTopics(config.topics), ...outputTopics(config.topics)].map((topic) => ({ topic, numPartitions: config.topicPartitions }))),
         onError: (error, attempt) => {
           metrics.batchFailures.inc();
           log.warn(`batch failed (attempt ${attempt}), retrying: ${(error as Error).message}`);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@engine/config';
-import { CONSUMER_GROUP, INPUT_TOPICS } from '@engine/contracts';
+import { inputTopics } from '@engine/contracts';
 import { KafkaGateway } from '@engine/messaging';
 import { OutboxRepository } from '@engine/persistence';
 import { DataSource } from 'typeorm';
@@ -49,8 +49,9 @@ export class EngineRuntime implements OnApplicationBootstrap, OnApplicationShutd
   private async refreshGauges(): Promise<void> {
     try {
       this.metrics.outboxBacklog.set(await new OutboxRepository().backlog(this.dataSource));
-      const lag = await this.kafka.lag(CONSUMER_GROUP, [...INPUT_TOPICS]);
-      for (const topic of INPUT_TOPICS) this.metrics.lag.set({ topic }, lag.filter((l) => l.topic === topic).reduce((sum, l) => sum + l.lag, 0));
+      const topics = inputTopics(this.config.topics);
+      const lag = await this.kafka.lag(this.config.groupId, topics);
+      for (const topic of topics) this.metrics.lag.set({ topic }, lag.filter((l) => l.topic === topic).reduce((sum, l) => sum + l.lag, 0));
     } catch {
       // gauges are best effort; readiness reports outages
     }

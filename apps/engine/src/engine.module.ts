@@ -1,6 +1,5 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, Clock } from '@engine/config';
-import { TOPICS } from '@engine/contracts';
 import { Program, STANDARD_PROGRAM } from '@engine/domain';
 import { KafkaGateway } from '@engine/messaging';
 import { openMigratedDataSource } from '@engine/persistence';
@@ -34,7 +33,7 @@ export class EngineModule {
           provide: KafkaGateway,
           useFactory: () => new KafkaGateway({ brokers: config.kafkaBrokers, clientId: 'commission-engine', logger: { warn: (m) => kafkaLogger.warn(m), error: (m) => kafkaLogger.error(m) } }),
         },
-        { provide: RuleEngine, inject: [PROGRAM], useFactory: (p: Program) => new RuleEngine(p) },
+        { provide: RuleEngine, inject: [PROGRAM], useFactory: (p: Program) => new RuleEngine(p, config.topics) },
         {
           provide: OutboxRelay,
           inject: [DATA_SOURCE, KafkaGateway, EngineMetrics],
@@ -45,7 +44,7 @@ export class EngineModule {
           provide: IngestService,
           inject: [DATA_SOURCE, RuleEngine, KafkaGateway, Clock, EngineMetrics, OutboxRelay],
           useFactory: (ds: DataSource, rules: RuleEngine, kafka: KafkaGateway, clock: Clock, metrics: EngineMetrics, relay: OutboxRelay) =>
-            new IngestService(ds, rules, () => kafka.getProducer(), TOPICS.dlq, clock, metrics, () => relay.kick()),
+            new IngestService(ds, rules, () => kafka.getProducer(), config.topics, clock, metrics, () => relay.kick()),
         },
         {
           provide: ExpirySweep,

@@ -1,5 +1,5 @@
 import { validateSync } from 'class-validator';
-import { parseRfc3339 } from '@engine/contracts';
+import { CONSUMER_GROUP, parseRfc3339, topicNames, Topics } from '@engine/contracts';
 import { EnvDto } from './env.dto';
 
 /** Validated, typed configuration of one engine process. */
@@ -16,6 +16,8 @@ export interface AppConfig {
   partitionsConsumedConcurrently: number;
   consumerMaxBytes: number;
   logLevel: string;
+  topics: Topics;
+  groupId: string;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -37,13 +39,14 @@ const DEFAULTS: Record<string, string> = {
   PARTITIONS_CONSUMED_CONCURRENTLY: '3',
   CONSUMER_MAX_BYTES: String(4 * 1024 * 1024),
   LOG_LEVEL: 'log',
+  KAFKA_GROUP_ID: CONSUMER_GROUP,
 };
 const INTEGERS = ['HTTP_PORT', 'TOPIC_PARTITIONS', 'EXPIRY_SWEEP_INTERVAL_MS', 'OUTBOX_POLL_INTERVAL_MS', 'PARTITIONS_CONSUMED_CONCURRENTLY', 'CONSUMER_MAX_BYTES'];
 
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw: Record<string, unknown> = {};
-  for (const key of Object.keys(DEFAULTS).concat(['API_KEYS', 'ENGINE_NOW'])) {
+  for (const key of Object.keys(DEFAULTS).concat(['API_KEYS', 'ENGINE_NOW', 'KAFKA_TOPIC_PREFIX'])) {
     const value = env[key] === undefined || env[key] === '' ? DEFAULTS[key] : env[key];
     if (value === undefined) continue;
     raw[key] = INTEGERS.includes(key) && /^-?\d+$/.test(value) ? Number(value) : value;
@@ -65,5 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     partitionsConsumedConcurrently: dto.PARTITIONS_CONSUMED_CONCURRENTLY,
     consumerMaxBytes: dto.CONSUMER_MAX_BYTES,
     logLevel: dto.LOG_LEVEL,
+    topics: topicNames(dto.KAFKA_TOPIC_PREFIX ?? ''),
+    groupId: dto.KAFKA_GROUP_ID,
   };
 }

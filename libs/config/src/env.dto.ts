@@ -33,6 +33,12 @@ export class EnvDto {
   @IsInt() @Min(1024)
   CONSUMER_MAX_BYTES: number;
 
+  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9._-]*$/, { message: 'KAFKA_TOPIC_PREFIX may hold letters, digits, ".", "_" and "-" only' })
+  KAFKA_TOPIC_PREFIX?: string;
+
+  @IsString() @Matches(/^[A-Za-z0-9._-]+$/, { message: 'KAFKA_GROUP_ID may hold letters, digits, ".", "_" and "-" only' })
+  KAFKA_GROUP_ID: string;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: string;
 }

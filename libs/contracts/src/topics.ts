@@ -9,8 +9,19 @@ export const TOPICS = {
   dlq: 'commission-engine.dlq.v1',
 } as const;
 
-export const INPUT_TOPICS = [TOPICS.referrals, TOPICS.lifecycle, TOPICS.billing] as const;
-export const OUTPUT_TOPICS = [TOPICS.status, TOPICS.qualified, TOPICS.accrued, TOPICS.dlq] as const;
+export type TopicName = keyof typeof TOPICS;
+export type Topics = Record<TopicName, string>;
+
+/**
+ * The topic names with an optional prefix (KAFKA_TOPIC_PREFIX, default none: the contract's names).
+ * The prefix lets test runs and tenants share one broker without sharing topics.
+ */
+export function topicNames(prefix = ''): Topics {
+  return Object.fromEntries(Object.entries(TOPICS).map(([name, topic]) => [name, `${prefix}${topic}`])) as Topics;
+}
+
+export const inputTopics = (t: Topics) => [t.referrals, t.lifecycle, t.billing];
+export const outputTopics = (t: Topics) => [t.status, t.qualified, t.accrued, t.dlq];
 
 /** The event types each input topic carries; any other type on that topic is UNKNOWN_TYPE. */
 export const TYPES_BY_TOPIC: Readonly<Record<string, readonly string[]>> = {

@@ -1,6 +1,6 @@
 import { Admin, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
 import {
-  BatchConsumerOptions, InboundBatch, MessageProducer, OutboundMessage, PartitionLag, RunningConsumer, TopicSpec,
+  BatchConsumerOptions, InboundBatch, InboundMessage, MessageProducer, OutboundMessage, PartitionLag, RunningConsumer, TopicSpec,
 } from './message';
 
 export interface KafkaGatewayOptions {
@@ -106,6 +106,7 @@ export class KafkaGateway {
           highWatermark: batch.highWatermark,
           messages: batch.messages.map((m) => ({
             topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value, timestamp: m.timestamp,
+            headers: {},
           })),
         };
         for (let attempt = 1; ; attempt++) {
@@ -149,6 +150,37 @@ export class KafkaGateway {
       }
     }
     return result;
+  }
+
+  /**
+   * Reads a whole topic from the beginning with a throwaway group, until no message arrived for `idleMs`
+   * (tools, tests and the demo; not used by the engine).
+   */
+  async readTopic(topic: string, idleMs = 1500): Promise<InboundMessage[]> {
+    const consumer = this.kafka.consumer({ groupId: `reader-${topic}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}` });
+    const messages: InboundMessage[] = [];
+    let last = Date.now();
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      const assigned = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+      await consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ topic: t, partition, message }) => {
+          last = Date.now();
+          messages.push({
+            topic: t, partition, offset: message.offset, key: message.key, value: message.value, timestamp: message.timestamp,
+            headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, v?.toString() ?? ''])),
+          });
+        },
+      });
+      await assigned;
+      last = Date.now();
+      while (Date.now() - last < idleMs) await sleep(100);
+    } finally {
+      await consumer.disconnect();
+    }
+    return messages;
   }
 
   async stopConsumers(): Promise<void> {

@@ -9,6 +9,8 @@ export interface InboundMessage {
   key: Buffer | null;
   value: Buffer | null;
   timestamp: string;
+  /** decoded headers; left empty on the engine's hot path, which does not read them */
+  headers: Record<string, string>;
 }
 
 export interface InboundBatch {

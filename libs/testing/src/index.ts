@@ -1,2 +1,5 @@
-export * from './scenario';
+export * from './eventually';
 export * from './publish';
+export * from './scenario';
+export * from './shuffle';
+export * from './test-database';

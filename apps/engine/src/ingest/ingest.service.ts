@@ -1,4 +1,4 @@
-import { DLQ_HEADERS, DlqCode, InvalidMessageError, parseMessage, ParsedMessage } from '@engine/contracts';
+import { DLQ_HEADERS, DlqCode, InvalidMessageError, parseMessage, ParsedMessage, TOPICS, Topics } from '@engine/contracts';
 import { Clock } from '@engine/config';
 import { eventKey } from '@engine/domain';
 import { InboundBatch, InboundMessage, MessageProducer, OutboundMessage } from '@engine/messaging';
@@ -31,21 +31,28 @@ export class IngestService {
     private readonly dataSource: DataSource,
     private readonly rules: RuleEngine,
     private readonly producer: () => Promise<MessageProducer>,
-    private readonly dlqTopic: string,
+    private readonly topics: Topics,
     private readonly clock: Clock,
     private readonly metrics: EngineMetrics,
     private readonly afterCommit: () => void,
   ) {}
 
+  /** The contract name of a (possibly prefixed) topic, which decides the event types it may carry. */
+  private logicalTopic(topic: string): string {
+    const name = (Object.keys(this.topics) as (keyof Topics)[]).find((n) => this.topics[n] === topic);
+    return name ? TOPICS[name] : topic;
+  }
+
   async handleBatch(batch: InboundBatch): Promise<BatchReport> {
     const started = process.hrtime.bigint();
+    const logicalTopic = this.logicalTopic(batch.topic);
     const deadLetters: DeadLetter[] = [];
     const firstByKey = new Map<string, { parsed: ParsedMessage; message: InboundMessage }>();
     let duplicates = 0;
     for (const message of batch.messages) {
       let parsed: ParsedMessage;
       try {
-        parsed = parseMessage(message.topic, message.value);
+        parsed = parseMessage(logicalTopic, message.value);
       } catch (error) {
         if (!(error instanceof InvalidMessageError)) throw error;
         deadLetters.push({ message, code: error.code, reason: error.message });
@@ -76,7 +83,7 @@ export class IngestService {
         await this.rules.recompute(manager, seeds, this.clock.now());
       }
       // Dead letters are acknowledged by the broker before the batch commits: nothing is lost if we crash here.
-      if (deadLetters.length > 0) await (await this.producer()).send(this.dlqTopic, deadLetters.map(toDlqMessage));
+      if (deadLetters.length > 0) await (await this.producer()).send(this.topics.dlq, deadLetters.map(toDlqMessage));
       return fresh.length;
     });
 

@@ -1,5 +1,5 @@
-import { ENGINE_SOURCE, TOPICS } from '@engine/contracts';
-import { formatAmount, ReferralOutcome, ReferralStatus } from '@engine/domain';
+import { ENGINE_SOURCE, Topics } from '@engine/contracts';
+import { formatAmount, ReferralOutcome } from '@engine/domain';
 import { LedgerEntry, OutboxMessage, StatusChange } from '@engine/persistence';
 
 /** CloudEvents 1.0 (structured JSON) published by the engine, CONTRACT §7. Ids are stable: derived from what they describe. */
@@ -15,11 +15,11 @@ function cloudEvent(id: string, type: string, time: number, data: Record<string,
   });
 }
 
-export function statusChangedMessage(outcome: ReferralOutcome, change: StatusChange): OutboxMessage {
+export function statusChangedMessage(outcome: ReferralOutcome, change: StatusChange, topics: Topics): OutboxMessage {
   const eventId = `referral-status:${change.referralId}:${change.sequence}`;
   return {
     eventId,
-    topic: TOPICS.status,
+    topic: topics.status,
     key: change.referralId,
     value: cloudEvent(eventId, 'referral.status_changed', change.changedAt, {
       referralId: change.referralId,
@@ -33,11 +33,11 @@ export function statusChangedMessage(outcome: ReferralOutcome, change: StatusCha
   };
 }
 
-export function qualifiedMessage(outcome: ReferralOutcome, version: number, now: number): OutboxMessage {
+export function qualifiedMessage(outcome: ReferralOutcome, version: number, now: number, topics: Topics): OutboxMessage {
   const eventId = `referral-qualified:${outcome.referralId}:${version}`;
   return {
     eventId,
-    topic: TOPICS.qualified,
+    topic: topics.qualified,
     key: outcome.referralId,
     value: cloudEvent(eventId, 'referral.qualified', now, {
       referralId: outcome.referralId,
@@ -50,11 +50,11 @@ export function qualifiedMessage(outcome: ReferralOutcome, version: number, now:
   };
 }
 
-export function accruedMessage(entry: LedgerEntry): OutboxMessage {
+export function accruedMessage(entry: LedgerEntry, topics: Topics): OutboxMessage {
   const eventId = `ledger-entry:${entry.entryId}`;
   return {
     eventId,
-    topic: TOPICS.accrued,
+    topic: topics.accrued,
     key: entry.partnerId,
     value: cloudEvent(eventId, 'commission.accrued', entry.createdAt, {
       entryId: entry.entryId,
@@ -71,5 +71,3 @@ export function accruedMessage(entry: LedgerEntry): OutboxMessage {
     }),
   };
 }
-
-export type { ReferralStatus };

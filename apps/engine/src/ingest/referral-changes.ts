@@ -1,3 +1,4 @@
+import { Topics } from '@engine/contracts';
 import { ReferralOutcome } from '@engine/domain';
 import { OutboxMessage, ReferralWrite, StatusChange, StoredReferral } from '@engine/persistence';
 import { qualifiedMessage, statusChangedMessage } from './output-events';
@@ -33,7 +34,7 @@ function sameState(stored: StoredReferral, outcome: ReferralOutcome): boolean {
  * Compares recomputed outcomes with what is stored: which rows to write, which status changes to append
  * (one per change, sequence from 1) and which events to publish. Pure.
  */
-export function diffReferrals(outcomes: ReferralOutcome[], stored: ReadonlyMap<string, StoredReferral>, now: number): ReferralChanges {
+export function diffReferrals(outcomes: ReferralOutcome[], stored: ReadonlyMap<string, StoredReferral>, now: number, topics: Topics): ReferralChanges {
   const changes: ReferralChanges = { writes: [], history: [], messages: [] };
   for (const outcome of outcomes) {
     const before = stored.get(outcome.referralId);
@@ -51,11 +52,11 @@ export function diffReferrals(outcomes: ReferralOutcome[], stored: ReadonlyMap<s
         changedAt: now,
       };
       changes.history.push(change);
-      changes.messages.push(statusChangedMessage(outcome, change));
+      changes.messages.push(statusChangedMessage(outcome, change, topics));
     }
     if (outcome.status === 'QUALIFIED' && !sameQualification(before, outcome)) {
       qualifiedVersion += 1;
-      changes.messages.push(qualifiedMessage(outcome, qualifiedVersion, now));
+      changes.messages.push(qualifiedMessage(outcome, qualifiedVersion, now, topics));
     }
     changes.writes.push({ outcome, sequence, qualifiedVersion });
   }

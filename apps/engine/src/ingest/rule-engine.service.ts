@@ -1,3 +1,4 @@
+import { Topics } from '@engine/contracts';
 import { evaluate, isGenericDomain, planLedgerEntries, Program } from '@engine/domain';
 import {
   AnomalyRepository, ComponentKeys, EventStoreRepository, LedgerRepository, OutboxRepository, Queryable, ReferralStateRepository,
@@ -20,6 +21,7 @@ export interface RecomputeResult {
 export class RuleEngine {
   constructor(
     private readonly program: Program,
+    private readonly topics: Topics,
     private readonly events = new EventStoreRepository(),
     private readonly referrals = new ReferralStateRepository(),
     private readonly ledger = new LedgerRepository(),
@@ -36,14 +38,14 @@ export class RuleEngine {
     const stored = await this.referrals.load(q, referralIds);
     const posted = await this.ledger.postedCells(q, referralIds);
 
-    const changes = diffReferrals(evaluation.referrals, stored, now);
+    const changes = diffReferrals(evaluation.referrals, stored, now, this.topics);
     const planned = planLedgerEntries(evaluation.amounts, posted);
     const closed = planned.length > 0 ? await this.ledger.closedPeriods(q) : new Set<string>();
     const entries = await this.ledger.append(q, planned, closed);
 
     await this.referrals.upsert(q, changes.writes, now);
     await this.referrals.appendHistory(q, changes.history);
-    await this.outbox.add(q, [...changes.messages, ...entries.map(accruedMessage)]);
+    await this.outbox.add(q, [...changes.messages, ...entries.map((entry) => accruedMessage(entry, this.topics))]);
     await this.anomalies.record(q, evaluation.anomalies);
     return { events: events.length, referrals: referralIds.length, statusChanges: changes.history.length, ledgerEntries: entries.length };
   }

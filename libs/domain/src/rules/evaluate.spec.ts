@@ -162,7 +162,7 @@ describe('submissions', () => {
     expect(r.anomalies).toEqual([expect.objectContaining({ code: 'DUPLICATE_REFERRAL', eventId: later.id, referralId: 'r1' })]);
   });
 
-  it('the ignored reuse does not make a DUPLICATE either, nor can it be claimed by its domain', () => {
+  it('the ignored reuse cannot be claimed through its own prospect domain', () => {
     const r = run([
       submitted({ referralId: 'r1', prospectDomain: 'acme.com', at: 0 }),
       submitted({ referralId: 'r1', prospectDomain: 'beta.io', at: 1 }),
