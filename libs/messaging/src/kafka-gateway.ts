@@ -1,4 +1,4 @@
-import { Admin, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, Consumer, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import {
   BatchConsumerOptions, InboundBatch, InboundMessage, MessageProducer, OutboundMessage, PartitionLag, RunningConsumer, TopicSpec,
 } from './message';
@@ -60,7 +60,7 @@ export class KafkaGateway {
 
   async getProducer(): Promise<MessageProducer> {
     if (!this.producer) {
-      const producer = this.kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 5 });
+      const producer = this.kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 5, createPartitioner: Partitioners.DefaultPartitioner });
       await producer.connect();
       this.producer = producer;
     }
@@ -88,7 +88,9 @@ export class KafkaGateway {
       maxBytes: options.maxBytes,
       maxBytesPerPartition: Math.max(1024 * 1024, Math.floor(options.maxBytes / 2)),
       sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      heartbeatInterval: 1_000,
+      // a short fetch wait lets a rebalance or a shutdown proceed quickly; data still returns as soon as it exists
+      maxWaitTimeInMs: 500,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 },
     });
     this.consumers.push(consumer);
@@ -157,7 +159,11 @@ export class KafkaGateway {
    * (tools, tests and the demo; not used by the engine).
    */
   async readTopic(topic: string, idleMs = 1500): Promise<InboundMessage[]> {
-    const consumer = this.kafka.consumer({ groupId: `reader-${topic}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}` });
+    const consumer = this.kafka.consumer({
+      groupId: `reader-${topic}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+      maxWaitTimeInMs: 200,
+      heartbeatInterval: 500,
+    });
     const messages: InboundMessage[] = [];
     let last = Date.now();
     try {

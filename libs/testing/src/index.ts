@@ -3,3 +3,4 @@ export * from './publish';
 export * from './scenario';
 export * from './shuffle';
 export * from './test-database';
+export * from './cloud-events';

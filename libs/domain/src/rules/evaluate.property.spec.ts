@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { InputEvent, Refunded, UsageBilled } from '../events/input-event';
+import { CustomerActivated, CustomerSignedUp, InputEvent, ReferralSubmitted, Refunded, UsageBilled } from '../events/input-event';
 import { PlannedEntry, planLedgerEntries, PostedCell } from '../ledger/ledger-plan';
 import { periodOf } from '../ledger/period';
 import { Currency } from '../money/currency';
@@ -49,11 +49,13 @@ const amountArb = (currency: Currency) =>
       { weight: 1, arbitrary: fc.bigInt({ min: 2_500_000n, max: 6_000_000n }) },
     );
 
-type Draft = Record<string, unknown> & { type: InputEvent['type']; time: number };
+/** an event before it gets its source and id */
+type DraftOf<T> = Omit<T, 'source' | 'id'>;
+type Draft = DraftOf<ReferralSubmitted> | DraftOf<CustomerSignedUp> | DraftOf<CustomerActivated> | DraftOf<UsageBilled> | DraftOf<Refunded>;
 
 const permutationOf = <T>(items: T[]) => fc.shuffledSubarray(items, { minLength: items.length, maxLength: items.length });
 
-const submissionArb: fc.Arbitrary<Draft> = fc.record({
+const submissionArb: fc.Arbitrary<DraftOf<ReferralSubmitted>> = fc.record({
   type: fc.constant('referral.submitted' as const),
   time: timeArb,
   referralId: fc.constantFrom(...REFERRAL_IDS),
@@ -62,7 +64,7 @@ const submissionArb: fc.Arbitrary<Draft> = fc.record({
   channel: fc.constantFrom('partner_portal', 'partner_portal', 'partner_portal', 'api', 'coupon_site', 'paid_search_brand'),
 }).map(({ partner, ...rest }) => ({ ...rest, ...partner }));
 
-const signupArb: fc.Arbitrary<Draft> = fc.record({
+const signupArb: fc.Arbitrary<DraftOf<CustomerSignedUp>> = fc.record({
   type: fc.constant('customer.signed_up' as const),
   time: timeArb,
   customerId: fc.constantFrom(...CUSTOMERS),
@@ -71,13 +73,13 @@ const signupArb: fc.Arbitrary<Draft> = fc.record({
   priorAccount: fc.boolean().chain((b) => (b ? fc.boolean() : fc.constant(false))), // 25% true
 });
 
-const activationArb: fc.Arbitrary<Draft> = fc.record({
+const activationArb: fc.Arbitrary<DraftOf<CustomerActivated>> = fc.record({
   type: fc.constant('customer.activated' as const),
   time: timeArb,
   customerId: fc.constantFrom(...CUSTOMERS),
 });
 
-const usageArb: fc.Arbitrary<Draft> = currencyArb.chain((currency) =>
+const usageArb: fc.Arbitrary<DraftOf<UsageBilled>> = currencyArb.chain((currency) =>
   fc.record({
     type: fc.constant('billing.usage_billed' as const),
     time: timeArb,
@@ -89,7 +91,7 @@ const usageArb: fc.Arbitrary<Draft> = currencyArb.chain((currency) =>
   }),
 );
 
-const refundArb: fc.Arbitrary<Draft> = fc.record({
+const refundArb: fc.Arbitrary<DraftOf<Refunded>> = fc.record({
   type: fc.constant('billing.refunded' as const),
   time: timeArb,
   customerId: fc.constantFrom(...CUSTOMERS),
@@ -131,7 +133,7 @@ const storyArb: fc.Arbitrary<Draft[]> = fc
     rival: fc.option(fc.record({ partner: fc.constantFrom(...PARTNERS), shift: fc.integer({ min: -5, max: 5 }) }), { nil: null, freq: 4 }),
   })
   .map((story) => {
-    const sub = { ...story.submission, channel: story.channel } as Draft & { referralId: string; prospectDomain: string };
+    const sub: DraftOf<ReferralSubmitted> = { ...story.submission, channel: story.channel };
     const signupAt = sub.time + story.signupDelay;
     const drafts: Draft[] = [
       sub,
@@ -144,7 +146,7 @@ const storyArb: fc.Arbitrary<Draft[]> = fc
     const activatedAt = story.activationDelay === null ? signupAt : signupAt + story.activationDelay;
     if (story.activationDelay !== null) drafts.push({ type: 'customer.activated', time: activatedAt, customerId: story.customerId });
     const lines = story.lines.map(({ delay, usage, cheap }) => {
-      const line = { ...usage, customerId: story.customerId, time: activatedAt + delay * DAY_MS } as Draft & { amount: bigint; currency: Currency; invoiceLineId: string };
+      const line: DraftOf<UsageBilled> = { ...usage, customerId: story.customerId, time: activatedAt + delay * DAY_MS };
       if (cheap && line.currency !== 'JPY') line.amount = (line.amount % 6_000n) + 1n; // around the threshold
       return line;
     });
@@ -154,7 +156,7 @@ const storyArb: fc.Arbitrary<Draft[]> = fc
       const line = lines[index % lines.length];
       drafts.push({
         ...refund, customerId: story.customerId, invoiceLineId: line.invoiceLineId, time: line.time + delay * DAY_MS,
-        currency: share > 110 ? (refund.currency as Currency) : line.currency, // mostly the line's currency
+        currency: share > 110 ? refund.currency : line.currency, // mostly the line's currency
         amount: (line.amount * BigInt(share)) / 100n + 1n, // sometimes above the line's amount
       });
     }
@@ -175,8 +177,7 @@ const eventsArb: fc.Arbitrary<InputEvent[]> = fc
   .tuple(fc.array(storyArb, { maxLength: 4 }), fc.array(noiseArb, { maxLength: 8 }))
   .map(([stories, noise]) => [...stories.flat(), ...noise])
   .chain((drafts) => permutationOf(drafts)) // ids are then given in an order unrelated to the stories
-  .map((drafts) => drafts.map((draft, i) => ({ ...draft, source: SOURCES[draft.type], id: `e${String(i).padStart(3, '0')}` }) as unknown as InputEvent));
-
+  .map((drafts) => drafts.map((draft, i) => ({ ...draft, source: SOURCES[draft.type], id: `e${String(i).padStart(3, '0')}` }) as InputEvent));
 
 // ---------------------------------------------------------------------------------------------------------------
 
