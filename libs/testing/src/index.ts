@@ -4,3 +4,4 @@ export * from './scenario';
 export * from './shuffle';
 export * from './test-database';
 export * from './cloud-events';
+export * from './sample-stream';

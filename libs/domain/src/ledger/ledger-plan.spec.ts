@@ -164,7 +164,7 @@ describe('planLedgerEntries after evaluate: late events correct the ledger', () 
     ]);
   });
 
-  it('SUSPECTED BUG: a late earlier submission that takes over a reused referralId moves the money to the new partner', () => {
+  it('a late earlier submission that takes over a reused referralId moves the money to the new partner', () => {
     // CONTRACT §4: "A referralId counts once: a later referral.submitted (in order) that reuses it is ignored",
     // and late events must bring "every affected amount to its correct value". Arrival: p2's submission
     // (day 5) first, then p1's (day 3): r1 becomes p1's, so p2's entries must be reversed and p1 credited.

@@ -3,7 +3,10 @@ import { AmountType, ExpectedAmount } from '../rules/evaluation';
 
 export type LedgerEntryType = AmountType | 'MANUAL_ADJUSTMENT' | 'CORRECTION';
 
-/** What the ledger already holds for one (referral, slot, currency, effectiveAt): the sum of its entries. */
+/**
+ * What the ledger already holds for one (referral, partner, slot, currency, effectiveAt): the sum of its entries.
+ * The partner is part of the cell: a late submission can hand a referral id to another partner.
+ */
 export interface PostedCell {
   referralId: string;
   partnerId: string;
@@ -27,8 +30,8 @@ export interface PlannedEntry {
   sourceEventId: string | null;
 }
 
-const cellKey = (c: { referralId: string; slot: string; currency: string; effectiveAt: number }) =>
-  `${c.referralId}\u0000${c.slot}\u0000${c.currency}\u0000${c.effectiveAt}`;
+const cellKey = (c: { referralId: string; partnerId: string; slot: string; currency: string; effectiveAt: number }) =>
+  `${c.referralId}\u0000${c.partnerId}\u0000${c.slot}\u0000${c.currency}\u0000${c.effectiveAt}`;
 const slotKey = (c: { referralId: string; slot: string }) => `${c.referralId}\u0000${c.slot}`;
 
 /**

@@ -181,7 +181,7 @@ const eventsArb: fc.Arbitrary<InputEvent[]> = fc
 
 // ---------------------------------------------------------------------------------------------------------------
 
-const cellKey = (c: { referralId: string; slot: string; currency: string; effectiveAt: number }) => `${c.referralId}|${c.slot}|${c.currency}|${c.effectiveAt}`;
+const cellKey = (c: { referralId: string; partnerId: string; slot: string; currency: string; effectiveAt: number }) => `${c.referralId}|${c.partnerId}|${c.slot}|${c.currency}|${c.effectiveAt}`;
 
 /** non-zero sums of amounts by a key */
 function sumsBy<T extends { amount: bigint }>(items: readonly T[], key: (item: T) => string): Record<string, bigint> {
@@ -193,7 +193,7 @@ function sumsBy<T extends { amount: bigint }>(items: readonly T[], key: (item: T
 const byPartnerCurrencyPeriod = (items: readonly (ExpectedAmount | PlannedEntry)[]) =>
   sumsBy(items, (a) => `${a.partnerId}|${a.currency}|${periodOf(a.effectiveAt)}`);
 
-/** What the ledger holds, summed per (referralId, slot, currency, effectiveAt) – zero cells included, as a ledger would report them. */
+/** What the ledger holds, summed per (referralId, partnerId, slot, currency, effectiveAt) – zero cells included, as a ledger would report them. */
 function cellsOf(ledger: readonly PlannedEntry[]): PostedCell[] {
   const cells = new Map<string, PostedCell>();
   for (const e of ledger) {
@@ -314,16 +314,16 @@ describe('evaluate: properties over random event sets', () => {
     );
   });
 
-  it('(c′) SUSPECTED BUG: … and per (partner, currency, period), i.e. the money ends with the right partner', () => {
-    // Fails when a late submission earlier in order takes over a reused referralId from another partner:
-    // the planner keys cells without partnerId, so the earlier partner keeps the money (see ledger-plan.spec.ts).
+  it('(c′) … and per (partner, currency, period): the money ends with the right partner', () => {
+    // Guards the case where a late submission earlier in order takes over a reused referralId from another
+    // partner: the planner keys cells by partner too, so the old partner's amounts are reversed.
     fc.assert(
       fc.property(chunkedArb, ([events, arrival, chunks]) => {
         const ledger = replay(arrival, chunks);
         expect(byPartnerCurrencyPeriod(ledger)).toEqual(byPartnerCurrencyPeriod(evaluate(events, NOW, P).amounts));
       }),
-      // no shrinking: the shrunk case is still long and takes seconds; the minimal case is written out in
-      // ledger-plan.spec.ts ("SUSPECTED BUG: a late earlier submission that takes over a reused referralId…")
+      // no shrinking: a shrunk case is long and takes seconds; the minimal case is written out in
+      // ledger-plan.spec.ts ("a late earlier submission that takes over a reused referralId…")
       { numRuns: 300, endOnFailure: true },
     );
   });

@@ -27,13 +27,12 @@ export class LedgerRepository {
   async postedCells(q: Queryable, referralIds: string[]): Promise<PostedCell[]> {
     if (referralIds.length === 0) return [];
     const rows: any[] = await q.query(
-      `SELECT referral_id, slot, currency, (extract(epoch from effective_at) * 1000)::int8 AS effective_ms, sum(amount)::text AS amount,
-              (array_agg(partner_id ORDER BY entry_id DESC))[1] AS partner_id,
+      `SELECT referral_id, partner_id, slot, currency, (extract(epoch from effective_at) * 1000)::int8 AS effective_ms, sum(amount)::text AS amount,
               (array_agg(customer_id ORDER BY entry_id DESC))[1] AS customer_id,
               (array_agg(source_event_id ORDER BY entry_id DESC))[1] AS source_event_id
          FROM ledger_entry
         WHERE referral_id = ANY($1::text[]) AND slot IS NOT NULL
-        GROUP BY referral_id, slot, currency, effective_at`,
+        GROUP BY referral_id, partner_id, slot, currency, effective_at`,
       [referralIds],
     );
     return rows.map((r) => ({
