@@ -1,12 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from '@engine/config';
+import { ApiModule } from './api/api.module';
 import { EngineModule } from './engine.module';
 
-/** The engine process: Kafka workers and background loops (EngineModule) and the HTTP API. */
+/** The engine process: Kafka workers and background loops (EngineModule) and the HTTP API (ApiModule). */
 @Module({})
 export class AppModule {
   static register(config: AppConfig): DynamicModule {
-    const engine = EngineModule.register(config);
-    return { module: AppModule, imports: [engine] };
+    // global: the API injects the engine's exported providers (DataSource, clock, program, outbox relay, config).
+    const engine: DynamicModule = { ...EngineModule.register(config), global: true };
+    return { module: AppModule, imports: [engine, ApiModule] };
   }
 }

@@ -1,2 +1,3 @@
 export * from './ledger-plan';
 export * from './period';
+export * from './statements';

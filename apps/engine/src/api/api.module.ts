@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { APP_CONFIG, AppConfig } from '@engine/config';
+import { AdjustmentService } from './adjustments/adjustment.service';
+import { AdjustmentsController } from './adjustments/adjustments.controller';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { ApiKeyRegistry } from './auth/api-keys';
+import { LedgerExportService } from './ledger/ledger-export.service';
+import { LedgerController } from './ledger/ledger.controller';
+import { PayoutService } from './payouts/payout.service';
+import { PayoutsController } from './payouts/payouts.controller';
+import { PeriodsController } from './payouts/periods.controller';
+import { ReferralViewService } from './referrals/referral-view.service';
+import { PartnerReferralsController, ReferralsController } from './referrals/referrals.controller';
+
+/**
+ * The finance/partner HTTP API (CONTRACT §5, §6) under /v1. It uses the engine's providers (configuration,
+ * DataSource, clock, program, outbox relay), which AppModule makes global.
+ */
+@Module({
+  controllers: [LedgerController, PayoutsController, PeriodsController, AdjustmentsController, ReferralsController, PartnerReferralsController],
+  providers: [
+    { provide: ApiKeyRegistry, inject: [APP_CONFIG], useFactory: (config: AppConfig) => ApiKeyRegistry.parse(config.apiKeys) },
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+    LedgerExportService,
+    PayoutService,
+    AdjustmentService,
+    ReferralViewService,
+  ],
+})
+export class ApiModule {}

@@ -1,0 +1,20 @@
+import { isPeriod } from '@engine/domain';
+import { registerDecorator, ValidationOptions } from 'class-validator';
+
+/** Identifiers (partner, referral): 1–200 characters, no control characters, no surrounding spaces. */
+export const ID_PATTERN = /^(?=.{1,200}$)[^\p{Cc}\s](?:[^\p{Cc}]*[^\p{Cc}\s])?$/u;
+export const ID_MESSAGE = '$property must be 1-200 characters without control characters or surrounding spaces';
+
+export const PERIOD_MESSAGE = '$property must be YYYY-MM';
+
+/** A calendar month `YYYY-MM` (years 1970–9999). */
+export function IsPeriod(options: ValidationOptions = {}): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isPeriod',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: PERIOD_MESSAGE, ...options },
+      validator: { validate: (value: unknown) => isPeriod(value) && value >= '1970-01' },
+    });
+}

@@ -1,0 +1,54 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { Request, Response } from 'express';
+import { ApiException, ApiExceptionCode, codeOfStatus, httpStatusOf } from './api.exception';
+
+/** The error body of every /v1 endpoint. */
+export interface ApiErrorBody {
+  statusCode: number;
+  code: ApiExceptionCode;
+  message: string;
+  [detail: string]: unknown;
+}
+
+/**
+ * The one place where API failures become HTTP responses: ApiException by its code, Nest's HTTP errors by their
+ * status, anything else as a logged 500 (never with request headers, so API keys stay out of the logs).
+ * A failure after a streamed response has started can only cut the connection, so the client sees a truncated body.
+ */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Api');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<Request>();
+    const body = this.toBody(exception, request);
+    if (response.headersSent) {
+      this.logger.error(`${request.method} ${request.path} failed while streaming: ${(exception as Error)?.message ?? exception}`);
+      response.destroy();
+      return;
+    }
+    if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');
+    response.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown, request: Request): ApiErrorBody {
+    if (exception instanceof ApiException) {
+      return { statusCode: httpStatusOf(exception.code), code: exception.code, message: exception.message, ...exception.details };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      const message = typeof response === 'string' ? response : String((response as { message?: unknown }).message ?? exception.message);
+      return { statusCode: status, code: codeOfStatus(status), message };
+    }
+    // body-parser errors (malformed JSON, too large) carry their status
+    const status = (exception as { status?: unknown })?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return { statusCode: status, code: codeOfStatus(status), message: `request body: ${(exception as Error).message}` };
+    }
+    this.logger.error(`${request.method} ${request.path} failed: ${(exception as Error)?.stack ?? exception}`);
+    return { statusCode: 500, code: ApiExceptionCode.INTERNAL, message: 'internal error' };
+  }
+}

@@ -1,0 +1,36 @@
+import { Get, Query, Res } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiProduces } from '@nestjs/swagger';
+import { Response } from 'express';
+import { Principal } from '../auth/principal';
+import { CurrentPrincipal, PartnerScoped, Roles } from '../auth/roles.decorator';
+import { ApiV1Controller } from '../common/api-controller.decorator';
+import { LEDGER_CSV_HEADER, LedgerEntryDto } from './dtos/ledger-entry.dto';
+import { LedgerQueryDto } from './dtos/ledger-query.dto';
+import { LedgerExportService } from './ledger-export.service';
+
+@ApiV1Controller('ledger', 'ledger')
+export class LedgerController {
+  constructor(private readonly exports: LedgerExportService) {}
+
+  @Get()
+  @Roles('finance', 'partner')
+  @PartnerScoped('query')
+  @ApiOperation({
+    summary: 'Ledger entries booked in a period (streamed)',
+    description: `Entries whose bookedPeriod is \`period\`, in entryId order, streamed from a database cursor. JSON: an array of entries. CSV (format=csv): RFC 4180 with CRLF line ends and the header \`${LEDGER_CSV_HEADER}\`.`,
+  })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ type: LedgerEntryDto, isArray: true })
+  @ApiBadRequestResponse({ description: 'a bad period, partnerId or format (the message names it)' })
+  async export(@Query() query: LedgerQueryDto, @CurrentPrincipal() principal: Principal, @Res() response: Response): Promise<void> {
+    const partnerId = principal.kind === 'partner' ? principal.partnerId : query.partnerId ?? null;
+    const format = query.format ?? 'json';
+    const name = `ledger-${query.period}${partnerId ? `-${partnerId.replace(/[^A-Za-z0-9._-]/g, '_')}` : ''}.${format}`;
+    response.status(200);
+    response.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
+    response.setHeader('Content-Disposition', `${format === 'csv' ? 'attachment' : 'inline'}; filename="${name}"`);
+    response.setHeader('Cache-Control', 'no-store');
+    const result = await this.exports.export({ period: query.period, partnerId }, format, response);
+    if (result.complete) response.end();
+  }
+}

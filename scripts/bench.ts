@@ -1,0 +1,244 @@
+import 'reflect-metadata';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { inputTopics, outputTopics, TOPICS, topicNames, Topics } from '@engine/contracts';
+import { KafkaGateway } from '@engine/messaging';
+import { cloudEvents, dropDatabase, pollUntil, publishMessages, repoRoot, sampleStream, ScenarioMessage, testDatabaseUrl } from '@engine/testing';
+import { Client } from 'pg';
+
+/**
+ * `npm run bench [-- --events 200000 --latency-seconds 60 --rate 2000]`: end-to-end throughput against this
+ * machine's raw ceiling (bare Kafka consume, PostgreSQL COPY), latency at a steady load, peak RSS and the cost
+ * of a late event. Prints one `bench:` line and appends a row to docs/BENCHMARKS.md.
+ */
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const EVENTS = arg('events', 200_000);
+const LATENCY_SECONDS = arg('latency-seconds', 60);
+const RATE = arg('rate', 2000);
+const LATE_LINES = arg('late-lines', 10_000);
+const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const log = (text: string) => console.log(`bench: ${text}`);
+
+interface EngineProcess {
+  child: ChildProcess;
+  peakRssMb: () => number;
+  stop: () => Promise<void>;
+}
+
+async function startEngine(env: Record<string, string>, port: number): Promise<EngineProcess> {
+  const root = repoRoot();
+  const child = spawn(process.execPath, ['-r', join(root, 'scripts/register-paths.js'), join(root, 'dist/apps/engine/src/main.js')], {
+    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d.toString()));
+  child.stderr!.on('data', (d) => (output += d.toString()));
+  await pollUntil(async () => {
+    if (child.exitCode !== null) throw new Error(`engine exited: ${output}`);
+    return (await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => null))?.ok;
+  }, 60_000, 100, 'the engine to start').catch((error) => {
+    child.kill('SIGKILL');
+    throw error;
+  });
+  let peak = 0;
+  const sample = () => {
+    try {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+    } catch { /* exited */ }
+  };
+  const timer = setInterval(sample, 500);
+  return {
+    child,
+    peakRssMb: () => (sample(), peak),
+    stop: async () => {
+      sample();
+      clearInterval(timer);
+      child.kill('SIGTERM');
+      await pollUntil(async () => child.exitCode !== null || child.signalCode !== null, 30_000, 100, 'the engine to stop').catch(() => child.kill('SIGKILL'));
+    },
+  };
+}
+
+function renameTopics(messages: ScenarioMessage[], topics: Topics): ScenarioMessage[] {
+  const map: Record<string, string> = { [TOPICS.referrals]: topics.referrals, [TOPICS.lifecycle]: topics.lifecycle, [TOPICS.billing]: topics.billing };
+  return messages.map((m) => ({ ...m, topic: map[m.topic] }));
+}
+
+function benchStream(events: number): ScenarioMessage[] {
+  const out: ScenarioMessage[] = [];
+  for (let seed = 1; out.length < events; seed++) {
+    out.push(...sampleStream({ seed, prospects: 2000, linesPerCustomer: 30, idPrefix: `b${seed}`, outOfOrderShare: 0.1 }));
+  }
+  return out.slice(0, events);
+}
+
+async function settled(kafka: KafkaGateway, db: Client, groupId: string, topics: Topics, intervalMs = 100): Promise<void> {
+  await pollUntil(async () => {
+    const lag = await kafka.lag(groupId, inputTopics(topics));
+    if (lag.some((l) => l.lag > 0)) return false;
+    const { rows } = await db.query('SELECT count(*)::int AS n FROM outbox');
+    return rows[0].n === 0;
+  }, 30 * 60_000, intervalMs, 'the engine to drain');
+}
+
+/** Bare kafkajs consumption of the same topics, counting only: the client-side ceiling. */
+async function kafkaCeiling(kafka: KafkaGateway, topics: Topics, expected: number): Promise<number> {
+  let count = 0;
+  const started = Date.now();
+  let finished = 0;
+  const consumer = await kafka.runBatchConsumer({
+    groupId: `bench-ceiling-${Date.now()}`, topics: inputTopics(topics), partitionsConsumedConcurrently: 3, maxBytes: 8 * 1024 * 1024,
+    handle: async (batch) => {
+      count += batch.messages.length;
+      if (count >= expected && !finished) finished = Date.now();
+    },
+  });
+  await pollUntil(async () => finished > 0, 10 * 60_000, 50, 'the bare consumer');
+  await consumer.stop();
+  return expected / ((finished - started) / 1000);
+}
+
+/** PostgreSQL COPY of one row per event (the database-side ceiling). */
+async function postgresCeiling(databaseUrl: string, messages: ScenarioMessage[]): Promise<number> {
+  const file = join('/tmp', `bench-copy-${process.pid}.tsv`);
+  writeFileSync(file, messages.map((m, i) => `bench\t${i}\t${m.topic}\t${m.key}\t${m.value.replace(/[\t\n\\]/g, ' ')}`).join('\n') + '\n');
+  const psql = (sql: string) => execFileSync('psql', [databaseUrl, '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql]);
+  psql('CREATE UNLOGGED TABLE IF NOT EXISTS bench_copy (source text, event_id text, topic text, key text, value text)');
+  const started = process.hrtime.bigint();
+  psql(`\\copy bench_copy FROM '${file}'`);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  psql('DROP TABLE bench_copy');
+  return messages.length / seconds;
+}
+
+async function latency(kafka: KafkaGateway, topics: Topics, seconds: number, rate: number): Promise<{ p50: number; p99: number; count: number }> {
+  const sent = new Map<string, number>();
+  const latencies: number[] = [];
+  const reader = await kafka.runBatchConsumer({
+    groupId: `bench-latency-${Date.now()}`, topics: [topics.status], partitionsConsumedConcurrently: 3, maxBytes: 4 * 1024 * 1024,
+    handle: async (batch) => {
+      const now = Date.now();
+      for (const m of batch.messages) {
+        const referralId = m.key?.toString() ?? '';
+        const at = sent.get(referralId);
+        if (at !== undefined) {
+          latencies.push(now - at);
+          sent.delete(referralId);
+        }
+      }
+    },
+  });
+  await new Promise((r) => setTimeout(r, 3000)); // let the reader join
+  const producer = await kafka.getProducer();
+  const tick = 50;
+  const perTick = Math.round((rate * tick) / 1000);
+  const started = Date.now();
+  let n = 0;
+  while (Date.now() - started < seconds * 1000) {
+    const due = Math.floor(((Date.now() - started) / 1000) * rate);
+    const batch: ScenarioMessage[] = [];
+    while (n < due && batch.length < perTick * 4) {
+      const id = `RL-${started}-${n++}`;
+      batch.push(cloudEvents.submitted({ referralId: id, partnerId: 'P-LAT', domain: `${id.toLowerCase()}.example`, time: '2026-10-20T00:00:00Z' }));
+    }
+    if (batch.length) {
+      const at = Date.now();
+      for (const m of batch) sent.set(m.key!, at);
+      await producer.send(topics.referrals, batch.map((m) => ({ key: m.key, value: m.value })));
+    }
+    await new Promise((r) => setTimeout(r, tick));
+  }
+  await pollUntil(async () => sent.size === 0, 60_000, 100, 'the last status events').catch(() => undefined);
+  await reader.stop();
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+  return { p50: q(0.5), p99: q(0.99), count: latencies.length };
+}
+
+async function lateEvent(kafka: KafkaGateway, db: Client, groupId: string, topics: Topics, lines: number): Promise<number> {
+  const customerId = `C-LATE-${Date.now()}`;
+  const story: ScenarioMessage[] = [
+    cloudEvents.submitted({ referralId: `R-${customerId}`, partnerId: 'P-LATE', domain: `${customerId.toLowerCase()}.example`, time: '2025-12-01T00:00:00Z' }),
+    cloudEvents.signedUp({ customerId, domain: `${customerId.toLowerCase()}.example`, time: '2025-12-02T00:00:00Z' }),
+    cloudEvents.activated({ customerId, time: '2025-12-03T00:00:00Z' }),
+  ];
+  const base = Date.parse('2025-12-10T00:00:00Z');
+  for (let i = 0; i < lines; i++) {
+    story.push(cloudEvents.usage({ customerId, invoiceLineId: `L-${i}`, amount: '1.00', time: new Date(base + i * 60_000).toISOString() }));
+  }
+  await publishMessages(kafka, renameTopics(story, topics));
+  await settled(kafka, db, groupId, topics);
+  const before = (await db.query(`SELECT count(*)::int AS n FROM ledger_entry WHERE referral_id = $1`, [`R-${customerId}`])).rows[0].n;
+  // A line billed before all others arrives late: qualification and every commission after it shift.
+  const late = cloudEvents.usage({ customerId, invoiceLineId: 'L-late', amount: '150.00', time: '2025-12-05T00:00:00Z' });
+  const started = process.hrtime.bigint();
+  await publishMessages(kafka, renameTopics([late], topics));
+  await pollUntil(async () => (await db.query(`SELECT count(*)::int AS n FROM ledger_entry WHERE referral_id = $1`, [`R-${customerId}`])).rows[0].n > before, 60_000, 2, 'the late event');
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+async function main(): Promise<void> {
+  const prefix = `bench${Date.now().toString(36)}.`;
+  const topics = topicNames(prefix);
+  const groupId = `${prefix}commission-engine`;
+  const databaseUrl = testDatabaseUrl('bench');
+  const kafka = new KafkaGateway({ brokers: BROKERS, clientId: 'bench' });
+  await kafka.ensureTopics([...inputTopics(topics), ...outputTopics(topics)].map((topic) => ({ topic, numPartitions: 6 })));
+  const messages = renameTopics(benchStream(EVENTS), topics);
+  log(`${messages.length} events generated (${new Set(messages.map((m) => m.key)).size} keys)`);
+
+  const port = arg('port', 3999);
+  const engine = await startEngine({
+    DATABASE_URL: databaseUrl, KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: groupId, HTTP_PORT: String(port),
+    ENGINE_NOW: '2026-11-01T00:00:00Z', LOG_LEVEL: 'warn',
+  }, port);
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    await new Promise((r) => setTimeout(r, 2000)); // consumer group join
+    const started = Date.now();
+    await publishMessages(kafka, messages, 2000);
+    const published = Date.now();
+    await settled(kafka, db, groupId, topics);
+    const seconds = (Date.now() - started) / 1000;
+    const throughput = messages.length / seconds;
+    log(`engine: ${messages.length} events in ${seconds.toFixed(1)} s = ${Math.round(throughput)} events/s (publishing took ${((published - started) / 1000).toFixed(1)} s)`);
+
+    const kafkaRate = await kafkaCeiling(kafka, topics, messages.length);
+    log(`ceiling: bare kafkajs consume ${Math.round(kafkaRate)} events/s`);
+    const pgRate = await postgresCeiling(databaseUrl, messages);
+    log(`ceiling: PostgreSQL COPY ${Math.round(pgRate)} rows/s`);
+    const ceiling = Math.min(kafkaRate, pgRate);
+
+    const lat = LATENCY_SECONDS > 0 ? await latency(kafka, topics, LATENCY_SECONDS, RATE) : { p50: NaN, p99: NaN, count: 0 };
+    log(`latency at ${RATE} events/s for ${LATENCY_SECONDS} s: p50 ${lat.p50} ms, p99 ${lat.p99} ms (${lat.count} status events)`);
+    const lateMs = LATE_LINES > 0 ? await lateEvent(kafka, db, groupId, topics, LATE_LINES) : NaN;
+    log(`late event for a customer with ${LATE_LINES} stored usage lines: ${lateMs.toFixed(1)} ms publish → corrections committed`);
+    const rss = engine.peakRssMb();
+
+    const line = `bench: events=${messages.length} throughput=${Math.round(throughput)} ceiling=${Math.round(ceiling)} ratio=${(throughput / ceiling).toFixed(2)} p99_ms=${lat.p99} rss_mb=${Math.round(rss)}`;
+    const doc = join(repoRoot(), 'docs', 'BENCHMARKS.md');
+    if (!existsSync(doc)) writeFileSync(doc, '# Benchmarks\n\n`npm run bench` appends one row per run.\n\n| date | machine | versions | events | throughput (ev/s) | ceiling (ev/s) | ratio | p50 / p99 ms @ rate | peak RSS MB | late event ms |\n|---|---|---|---|---|---|---|---|---|---|\n');
+    const machine = `${cpus().length} cores ${cpus()[0]?.model.trim() ?? ''}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
+    const versions = `node ${process.version}, kafka ${process.env.KAFKA_VERSION ?? '4.1.1'}, ${(await db.query('SHOW server_version')).rows[0].server_version.split(' ')[0]} pg`;
+    appendFileSync(doc, `| ${new Date().toISOString().slice(0, 16).replace('T', ' ')} | ${machine} | ${versions} | ${messages.length} | ${Math.round(throughput)} | ${Math.round(ceiling)} (kafka ${Math.round(kafkaRate)}, pg ${Math.round(pgRate)}) | ${(throughput / ceiling).toFixed(2)} | ${lat.p50} / ${lat.p99} @ ${RATE} | ${Math.round(rss)} | ${lateMs.toFixed(1)} |\n`);
+    console.log(line);
+  } finally {
+    await engine.stop();
+    await db.end();
+    await kafka.close();
+    if (!args.includes('--keep')) await dropDatabase(databaseUrl).catch(() => undefined);
+  }
+}
+
+main().then(() => process.exit(0), (error) => {
+  console.error(`bench failed: ${(error as Error).stack ?? error}`);
+  process.exit(1);
+});
