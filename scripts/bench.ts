@@ -33,12 +33,16 @@ interface EngineProcess {
 
 async function startEngine(env: Record<string, string>, port: number): Promise<EngineProcess> {
   const root = repoRoot();
-  const child = spawn(process.execPath, ['-r', join(root, 'scripts/register-paths.js'), join(root, 'dist/apps/engine/src/main.js')], {
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, '-r', join(root, 'scripts/register-paths.js'), join(root, 'dist/apps/engine/src/main.js')], {
     env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout!.on('data', (d) => (output += d.toString()));
-  child.stderr!.on('data', (d) => (output += d.toString()));
+  child.stderr!.on('data', (d) => {
+    output += d.toString();
+    if (process.env.ENGINE_TRACE) process.stderr.write(d);
+  });
   await pollUntil(async () => {
     if (child.exitCode !== null) throw new Error(`engine exited: ${output}`);
     return (await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => null))?.ok;
@@ -195,6 +199,10 @@ async function main(): Promise<void> {
   log(`${messages.length} events generated (${new Set(messages.map((m) => m.key)).size} keys)`);
 
   const port = arg('port', 3999);
+  if (args.includes('--profile-only')) {
+    // Publish first, then start the engine and measure only its processing (for --cpu-prof runs).
+    await publishMessages(kafka, messages, 2000);
+  }
   const engine = await startEngine({
     DATABASE_URL: databaseUrl, KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: groupId, HTTP_PORT: String(port),
     ENGINE_NOW: '2026-11-01T00:00:00Z', LOG_LEVEL: 'warn',
@@ -204,9 +212,13 @@ async function main(): Promise<void> {
   try {
     await new Promise((r) => setTimeout(r, 2000)); // consumer group join
     const started = Date.now();
-    await publishMessages(kafka, messages, 2000);
+    if (!args.includes('--profile-only')) await publishMessages(kafka, messages, 2000);
     const published = Date.now();
     await settled(kafka, db, groupId, topics);
+    if (args.includes('--profile-only')) {
+      log(`engine drained ${messages.length} pre-published events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return;
+    }
     const seconds = (Date.now() - started) / 1000;
     const throughput = messages.length / seconds;
     log(`engine: ${messages.length} events in ${seconds.toFixed(1)} s = ${Math.round(throughput)} events/s (publishing took ${((published - started) / 1000).toFixed(1)} s)`);

@@ -9,6 +9,16 @@ export const LOCKS = {
   outboxRelay: 727_200,
 } as const;
 
-export async function lockRuleState(q: Queryable): Promise<void> {
+/**
+ * Takes the rule-state lock for the rest of the transaction and bumps the rule-state version. Every writer of
+ * referral state, ledger entries or periods calls it first; the returned version tells an engine instance
+ * whether anyone else wrote since its own last commit (then its in-memory state is dropped).
+ */
+export async function lockRuleState(q: Queryable): Promise<bigint> {
   await q.query('SELECT pg_advisory_xact_lock($1)', [LOCKS.ruleState]);
+  // (a CTE, so that TypeORM returns plain rows rather than [rows, count] for an UPDATE)
+  const rows: { version: string }[] = await q.query(
+    'WITH bumped AS (UPDATE rule_state_version SET version = version + 1 WHERE id = 1 RETURNING version) SELECT version::text FROM bumped',
+  );
+  return BigInt(rows[0].version);
 }

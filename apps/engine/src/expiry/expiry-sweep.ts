@@ -1,5 +1,5 @@
 import { Clock } from '@engine/config';
-import { emptyKeys, lockRuleState, ReferralStateRepository } from '@engine/persistence';
+import { emptyKeys, ReferralStateRepository } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { RuleEngine } from '../ingest/rule-engine.service';
 
@@ -23,15 +23,22 @@ export class ExpirySweep {
     let total = 0;
     for (;;) {
       const now = this.clock.now();
-      const count = await this.dataSource.transaction(async (manager) => {
-        await lockRuleState(manager);
-        const due = await this.referrals.dueForExpiry(manager, now, this.chunk);
-        if (due.length === 0) return 0;
-        const seeds = emptyKeys();
-        for (const id of due) seeds.referrals.add(id);
-        await this.rules.recompute(manager, seeds, now);
-        return due.length;
-      });
+      let count: number;
+      try {
+        count = await this.dataSource.transaction(async (manager) => {
+          await this.rules.enter(manager);
+          const due = await this.referrals.dueForExpiry(manager, now, this.chunk);
+          if (due.length === 0) return 0;
+          const seeds = emptyKeys();
+          for (const id of due) seeds.referrals.add(id);
+          await this.rules.recompute(manager, seeds, now);
+          return due.length;
+        });
+      } catch (error) {
+        this.rules.failed();
+        throw error;
+      }
+      this.rules.committed();
       total += count;
       if (count > 0) this.afterCommit();
       if (count < this.chunk) return total;

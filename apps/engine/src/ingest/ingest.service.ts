@@ -2,9 +2,10 @@ import { DLQ_HEADERS, DlqCode, InvalidMessageError, parseMessage, ParsedMessage,
 import { Clock } from '@engine/config';
 import { eventKey } from '@engine/domain';
 import { InboundBatch, InboundMessage, MessageProducer, OutboundMessage } from '@engine/messaging';
-import { emptyKeys, EventStoreRepository, keysOf, lockRuleState, StoredEvent } from '@engine/persistence';
+import { emptyKeys, EventStoreRepository, keysOf, StoredEvent } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { EngineMetrics } from '../observability/engine-metrics';
+import { phaseTimer as t } from '../observability/phase-timer';
 import { RuleEngine } from './rule-engine.service';
 
 export interface DeadLetter {
@@ -19,13 +20,29 @@ export interface BatchReport {
   deadLetters: DeadLetter[];
 }
 
+/** A batch parsed on arrival (CPU work that overlaps the database work of the transaction in progress). */
+interface ParsedBatch {
+  batch: InboundBatch;
+  valid: { parsed: ParsedMessage; message: InboundMessage }[];
+  invalid: DeadLetter[];
+}
+
+interface Pending {
+  batch: ParsedBatch;
+  resolve: (report: BatchReport) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
- * One consumed partition batch → one database transaction: dedupe records (the event store), referral state,
- * ledger entries and outbox rows commit together. Bad messages go to the DLQ before that commit, and the
- * Kafka offset is committed by the transport after it.
+ * Consumed batches → database transactions. Partition batches that arrive while a transaction is running are
+ * merged into the next one (group commit). One transaction holds the dedupe records (the event store), referral
+ * state, ledger entries and outbox rows; bad messages go to the DLQ before it commits, and the transport
+ * commits the Kafka offsets after it.
  */
 export class IngestService {
   private readonly store = new EventStoreRepository();
+  private readonly queue: Pending[] = [];
+  private busy = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -35,7 +52,51 @@ export class IngestService {
     private readonly clock: Clock,
     private readonly metrics: EngineMetrics,
     private readonly afterCommit: () => void,
+    private readonly maxMessagesPerTransaction = 20_000,
   ) {}
+
+  /** Resolves once the batch is committed to the database (its DLQ messages acknowledged by the broker). */
+  handleBatch(batch: InboundBatch): Promise<BatchReport> {
+    const parsed = this.parse(batch);
+    return new Promise<BatchReport>((resolve, reject) => {
+      this.queue.push({ batch: parsed, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private parse(batch: InboundBatch): ParsedBatch {
+    const started = process.hrtime.bigint();
+    const logicalTopic = this.logicalTopic(batch.topic);
+    const out: ParsedBatch = { batch, valid: [], invalid: [] };
+    for (const message of batch.messages) {
+      try {
+        out.valid.push({ parsed: parseMessage(logicalTopic, message.value), message });
+      } catch (error) {
+        if (!(error instanceof InvalidMessageError)) throw error;
+        out.invalid.push({ message, code: error.code, reason: error.message });
+      }
+    }
+    t.add('parse', Number(process.hrtime.bigint() - started) / 1e6);
+    return out;
+  }
+
+  private pump(): void {
+    if (this.busy || this.queue.length === 0) return;
+    this.busy = true;
+    const group: Pending[] = [];
+    let size = 0;
+    while (this.queue.length > 0 && (group.length === 0 || size + this.queue[0].batch.batch.messages.length <= this.maxMessagesPerTransaction)) {
+      const next = this.queue.shift()!;
+      size += next.batch.batch.messages.length;
+      group.push(next);
+    }
+    this.process(group.map((p) => p.batch))
+      .then((report) => group.forEach((p) => p.resolve(report)), (error) => group.forEach((p) => p.reject(error)))
+      .finally(() => {
+        this.busy = false;
+        this.pump();
+      });
+  }
 
   /** The contract name of a (possibly prefixed) topic, which decides the event types it may carry. */
   private logicalTopic(topic: string): string {
@@ -43,51 +104,57 @@ export class IngestService {
     return name ? TOPICS[name] : topic;
   }
 
-  async handleBatch(batch: InboundBatch): Promise<BatchReport> {
+  private async process(parsedBatches: ParsedBatch[]): Promise<BatchReport> {
     const started = process.hrtime.bigint();
-    const logicalTopic = this.logicalTopic(batch.topic);
-    const deadLetters: DeadLetter[] = [];
+    const batches = parsedBatches.map((p) => p.batch);
+    const deadLetters: DeadLetter[] = parsedBatches.flatMap((p) => p.invalid);
     const firstByKey = new Map<string, { parsed: ParsedMessage; message: InboundMessage }>();
     let duplicates = 0;
-    for (const message of batch.messages) {
-      let parsed: ParsedMessage;
-      try {
-        parsed = parseMessage(logicalTopic, message.value);
-      } catch (error) {
-        if (!(error instanceof InvalidMessageError)) throw error;
-        deadLetters.push({ message, code: error.code, reason: error.message });
-        continue;
-      }
+    for (const { parsed, message } of parsedBatches.flatMap((p) => p.valid)) {
       const key = eventKey(parsed.event);
       const first = firstByKey.get(key);
       if (!first) firstByKey.set(key, { parsed, message });
       else if (first.parsed.hash === parsed.hash) duplicates++;
       else deadLetters.push(conflict(message));
     }
+    let applied: number;
+    const txStarted = process.hrtime.bigint();
+    try {
+      applied = await this.dataSource.transaction(async (manager) => {
+        await t.time('lock', () => this.rules.enter(manager));
+        const candidates: StoredEvent[] = [...firstByKey.values()].map(({ parsed, message }) => ({
+          event: parsed.event, hash: parsed.hash, origin: { topic: message.topic, partition: message.partition, offset: message.offset },
+        }));
+        const inserted = await t.time('insert', () => this.store.insertNew(manager, candidates));
+        const fresh = candidates.filter((c) => inserted.has(eventKey(c.event)));
+        const seenBefore = candidates.filter((c) => !inserted.has(eventKey(c.event)));
+        if (seenBefore.length > 0) {
+          const stored = await this.store.findHashes(manager, seenBefore.map((c) => c.event));
+          for (const candidate of seenBefore) {
+            if (stored.get(eventKey(candidate.event)) === candidate.hash) duplicates++;
+            else deadLetters.push(conflict(firstByKey.get(eventKey(candidate.event))!.message));
+          }
+        }
+        if (fresh.length > 0) {
+          this.rules.added(fresh.map((f) => f.event));
+          const seeds = emptyKeys();
+          for (const { event } of fresh) keysOf(event, this.rules.isGeneric, seeds);
+          await this.rules.recompute(manager, seeds, this.clock.now());
+        }
+        // Dead letters are acknowledged by the broker before the transaction commits: nothing is lost on a crash.
+        if (deadLetters.length > 0) await (await this.producer()).send(this.topics.dlq, deadLetters.map(toDlqMessage));
+        return fresh.length;
+      });
+    } catch (error) {
+      this.rules.failed();
+      throw error;
+    }
+    this.rules.committed();
+    t.add('transaction', Number(process.hrtime.bigint() - txStarted) / 1e6);
+    t.add(`tx-messages`, batches.reduce((sum, b) => sum + b.messages.length, 0));
 
-    const applied = await this.dataSource.transaction(async (manager) => {
-      await lockRuleState(manager);
-      const candidates = [...firstByKey.values()];
-      const stored = await this.store.findHashes(manager, candidates.map((c) => c.parsed.event));
-      const fresh: StoredEvent[] = [];
-      for (const { parsed, message } of candidates) {
-        const hash = stored.get(eventKey(parsed.event));
-        if (hash === undefined) fresh.push({ event: parsed.event, hash: parsed.hash, origin: { topic: message.topic, partition: message.partition, offset: message.offset } });
-        else if (hash === parsed.hash) duplicates++;
-        else deadLetters.push(conflict(message));
-      }
-      if (fresh.length > 0) {
-        await this.store.insert(manager, fresh);
-        const seeds = emptyKeys();
-        for (const { event } of fresh) keysOf(event, this.rules.isGeneric, seeds);
-        await this.rules.recompute(manager, seeds, this.clock.now());
-      }
-      // Dead letters are acknowledged by the broker before the batch commits: nothing is lost if we crash here.
-      if (deadLetters.length > 0) await (await this.producer()).send(this.topics.dlq, deadLetters.map(toDlqMessage));
-      return fresh.length;
-    });
-
-    this.metrics.recordBatch(batch.topic, batch.messages.length, applied, duplicates, deadLetters.map((d) => d.code), started);
+    const size = batches.reduce((sum, b) => sum + b.messages.length, 0);
+    this.metrics.recordBatch(batches.map((b) => [b.topic, b.messages.length] as const), size, applied, duplicates, deadLetters.map((d) => d.code), started);
     this.afterCommit();
     return { applied, duplicates, deadLetters };
   }

@@ -1,10 +1,10 @@
 import { Topics } from '@engine/contracts';
-import { evaluate, isGenericDomain, planLedgerEntries, Program } from '@engine/domain';
-import {
-  AnomalyRepository, ComponentKeys, EventStoreRepository, LedgerRepository, OutboxRepository, Queryable, ReferralStateRepository,
-} from '@engine/persistence';
+import { evaluate, InputEvent, isGenericDomain, planLedgerEntries, Program } from '@engine/domain';
+import { AnomalyRepository, ComponentKeys, LedgerRepository, lockRuleState, OutboxRepository, Queryable, ReferralStateRepository } from '@engine/persistence';
+import { phaseTimer as t } from '../observability/phase-timer';
 import { accruedMessage } from './output-events';
 import { diffReferrals } from './referral-changes';
+import { RuleStateCache } from './rule-state-cache';
 
 export interface RecomputeResult {
   events: number;
@@ -17,36 +17,64 @@ export interface RecomputeResult {
  * Brings the stored state of every referral connected to `seeds` to what the rules say for the stored events
  * and `now`: referral rows, status history, correcting ledger entries and the outbox, all on the caller's
  * transaction. The rules run on the whole connected component, so the result never depends on arrival order.
+ * Reads go through an in-memory working set that is valid only while this instance is the last writer.
  */
 export class RuleEngine {
+  readonly isGeneric = (domain: string): boolean => isGenericDomain(this.program, domain);
+  readonly cache: RuleStateCache;
+
   constructor(
     private readonly program: Program,
     private readonly topics: Topics,
-    private readonly events = new EventStoreRepository(),
     private readonly referrals = new ReferralStateRepository(),
     private readonly ledger = new LedgerRepository(),
     private readonly outbox = new OutboxRepository(),
     private readonly anomalies = new AnomalyRepository(),
-  ) {}
+  ) {
+    this.cache = new RuleStateCache(this.isGeneric);
+  }
 
-  readonly isGeneric = (domain: string): boolean => isGenericDomain(this.program, domain);
+  /**
+   * Runs `work` in the rule-state critical section of transaction `q` (lock + version) and keeps the working
+   * set in step with the outcome: the caller must call the returned `committed()` after the COMMIT.
+   */
+  async enter(q: Queryable): Promise<void> {
+    this.cache.begin(await lockRuleState(q));
+  }
+
+  committed(): void {
+    this.cache.commit();
+  }
+
+  failed(): void {
+    this.cache.abort();
+  }
+
+  /** Makes events inserted in this transaction visible to the working set. */
+  added(events: InputEvent[]): void {
+    this.cache.addEvents(events);
+  }
 
   async recompute(q: Queryable, seeds: ComponentKeys, now: number): Promise<RecomputeResult> {
-    const events = await this.events.loadComponent(q, seeds, this.isGeneric);
+    const events = await t.time('component', () => this.cache.component(q, seeds));
+    const e0 = process.hrtime.bigint();
     const evaluation = evaluate(events, now, this.program);
+    t.add('evaluate', Number(process.hrtime.bigint() - e0) / 1e6);
     const referralIds = evaluation.referrals.map((r) => r.referralId);
-    const stored = await this.referrals.load(q, referralIds);
-    const posted = await this.ledger.postedCells(q, referralIds);
+    const stored = await t.time('referrals', () => this.cache.storedReferrals(q, referralIds));
+    const posted = await t.time('posted', () => this.cache.postedCells(q, referralIds));
 
     const changes = diffReferrals(evaluation.referrals, stored, now, this.topics);
     const planned = planLedgerEntries(evaluation.amounts, posted);
-    const closed = planned.length > 0 ? await this.ledger.closedPeriods(q) : new Set<string>();
-    const entries = await this.ledger.append(q, planned, closed);
+    const closed = planned.length > 0 ? await this.cache.closedPeriods(q) : new Set<string>();
+    const entries = await t.time('ledger', () => this.ledger.append(q, planned, closed));
+    this.cache.rememberEntries(entries);
 
-    await this.referrals.upsert(q, changes.writes, now);
-    await this.referrals.appendHistory(q, changes.history);
-    await this.outbox.add(q, [...changes.messages, ...entries.map((entry) => accruedMessage(entry, this.topics))]);
-    await this.anomalies.record(q, evaluation.anomalies);
+    await t.time('upsert', () => this.referrals.upsert(q, changes.writes, now));
+    this.cache.rememberReferrals(changes.writes);
+    await t.time('history', () => this.referrals.appendHistory(q, changes.history));
+    await t.time('outbox', () => this.outbox.add(q, [...changes.messages, ...entries.map((entry) => accruedMessage(entry, this.topics))]));
+    await t.time('anomalies', () => this.anomalies.record(q, evaluation.anomalies));
     return { events: events.length, referrals: referralIds.length, statusChanges: changes.history.length, ledgerEntries: entries.length };
   }
 }

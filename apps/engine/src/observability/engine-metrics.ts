@@ -4,20 +4,21 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 export class EngineMetrics {
   readonly registry = new Registry();
   readonly consumed = new Counter({ name: 'engine_events_consumed_total', help: 'Input messages consumed, per topic', labelNames: ['topic'], registers: [this.registry] });
-  readonly applied = new Counter({ name: 'engine_events_applied_total', help: 'New valid events applied to the rules, per topic', labelNames: ['topic'], registers: [this.registry] });
-  readonly duplicates = new Counter({ name: 'engine_duplicates_dropped_total', help: 'Exact duplicates (same source+id and payload) dropped', labelNames: ['topic'], registers: [this.registry] });
+  readonly applied = new Counter({ name: 'engine_events_applied_total', help: 'New valid events applied to the rules', registers: [this.registry] });
+  readonly duplicates = new Counter({ name: 'engine_duplicates_dropped_total', help: 'Exact duplicates (same source+id and payload) dropped', registers: [this.registry] });
   readonly deadLetters = new Counter({ name: 'engine_dlq_messages_total', help: 'Messages sent to the DLQ, per code', labelNames: ['code'], registers: [this.registry] });
-  readonly batchSize = new Histogram({ name: 'engine_batch_size', help: 'Messages per consumed batch', buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000], registers: [this.registry] });
+  readonly batchSize = new Histogram({ name: 'engine_batch_size', help: 'Messages per database transaction (partition batches merged)', buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000], registers: [this.registry] });
   readonly batchDuration = new Histogram({ name: 'engine_batch_duration_seconds', help: 'Time to process and commit one batch', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry] });
   readonly lag = new Gauge({ name: 'engine_consumer_lag', help: 'Consumer group lag per topic', labelNames: ['topic'], registers: [this.registry] });
   readonly outboxBacklog = new Gauge({ name: 'engine_outbox_backlog', help: 'Output events waiting in the outbox', registers: [this.registry] });
   readonly published = new Counter({ name: 'engine_events_published_total', help: 'Output events published, per topic', labelNames: ['topic'], registers: [this.registry] });
   readonly batchFailures = new Counter({ name: 'engine_batch_failures_total', help: 'Batch attempts that failed and were retried', registers: [this.registry] });
 
-  recordBatch(topic: string, size: number, applied: number, duplicates: number, codes: string[], startedNs: bigint): void {
-    this.consumed.inc({ topic }, size);
-    if (applied) this.applied.inc({ topic }, applied);
-    if (duplicates) this.duplicates.inc({ topic }, duplicates);
+  /** One committed transaction: the partition batches it merged (topic, size), and what became of their messages. */
+  recordBatch(parts: readonly (readonly [string, number])[], size: number, applied: number, duplicates: number, codes: string[], startedNs: bigint): void {
+    for (const [topic, count] of parts) this.consumed.inc({ topic }, count);
+    if (applied) this.applied.inc(applied);
+    if (duplicates) this.duplicates.inc(duplicates);
     for (const code of codes) this.deadLetters.inc({ code });
     this.batchSize.observe(size);
     this.batchDuration.observe(Number(process.hrtime.bigint() - startedNs) / 1e9);

@@ -1,4 +1,5 @@
 import { Anomaly } from '@engine/domain';
+import { fromRecordset } from '../bulk';
 import { Queryable } from '../queryable';
 
 /** Events the rules ignore (a repeated invoice line, a refund in the wrong currency...), kept for publishers. */
@@ -7,12 +8,9 @@ export class AnomalyRepository {
     if (anomalies.length === 0) return;
     await q.query(
       `INSERT INTO anomaly (source, event_id, code, customer_id, referral_id, detail)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+       ${fromRecordset([['source', 'text'], ['event_id', 'text'], ['code', 'text'], ['customer_id', 'text'], ['referral_id', 'text'], ['detail', 'text']])}
        ON CONFLICT DO NOTHING`,
-      [
-        anomalies.map((a) => a.source), anomalies.map((a) => a.eventId), anomalies.map((a) => a.code),
-        anomalies.map((a) => a.customerId), anomalies.map((a) => a.referralId), anomalies.map((a) => a.detail),
-      ],
+      [JSON.stringify(anomalies.map((a) => ({ source: a.source, event_id: a.eventId, code: a.code, customer_id: a.customerId, referral_id: a.referralId, detail: a.detail })))],
     );
   }
 }

@@ -1,4 +1,5 @@
 import { Currency, InputEvent } from '@engine/domain';
+import { columnList, fromRecordset } from '../bulk';
 import { Queryable } from '../queryable';
 
 /** Where an event came from in Kafka (kept with it for audit). */
@@ -26,17 +27,12 @@ export function emptyKeys(): ComponentKeys {
 }
 
 const COLUMNS = [
-  'source', 'event_id', 'payload_hash', 'type', 'time_ms', 'referral_id', 'partner_id', 'partner_domain', 'domain', 'channel',
-  'customer_id', 'referral_code', 'prior_account', 'invoice_line_id', 'product_code', 'refund_id', 'amount', 'currency',
-  'topic', 'kafka_partition', 'kafka_offset',
+  ['source', 'text'], ['event_id', 'text'], ['payload_hash', 'text'], ['type', 'text'], ['time_ms', 'int8'], ['referral_id', 'text'],
+  ['partner_id', 'text'], ['partner_domain', 'text'], ['domain', 'text'], ['channel', 'text'], ['customer_id', 'text'],
+  ['referral_code', 'text'], ['prior_account', 'bool'], ['invoice_line_id', 'text'], ['product_code', 'text'], ['refund_id', 'text'],
+  ['amount', 'int8'], ['currency', 'text'], ['topic', 'text'], ['kafka_partition', 'int4'], ['kafka_offset', 'int8'],
 ] as const;
-const TYPES = [
-  'text', 'text', 'text', 'text', 'int8', 'text', 'text', 'text', 'text', 'text',
-  'text', 'text', 'bool', 'text', 'text', 'text', 'int8', 'text',
-  'text', 'int4', 'int8',
-];
-const INSERT_SQL = `INSERT INTO input_event (${COLUMNS.join(', ')})
-  SELECT * FROM unnest(${TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})
+const INSERT_SQL = `INSERT INTO input_event (${columnList(COLUMNS)}) ${fromRecordset(COLUMNS)}
   ON CONFLICT (source, event_id) DO NOTHING`;
 
 interface EventRow {
@@ -46,13 +42,10 @@ interface EventRow {
   invoice_line_id: string | null; product_code: string | null; refund_id: string | null; amount: string | null; currency: string | null;
 }
 
-function toRow(stored: StoredEvent): unknown[] {
+function toRow(stored: StoredEvent): Record<string, unknown> {
   const e = stored.event;
-  const row: Record<(typeof COLUMNS)[number], unknown> = {
+  const row: Record<string, unknown> = {
     source: e.source, event_id: e.id, payload_hash: stored.hash, type: e.type, time_ms: e.time,
-    referral_id: null, partner_id: null, partner_domain: null, domain: null, channel: null,
-    customer_id: null, referral_code: null, prior_account: null, invoice_line_id: null, product_code: null, refund_id: null,
-    amount: null, currency: null,
     topic: stored.origin.topic, kafka_partition: stored.origin.partition, kafka_offset: stored.origin.offset,
   };
   switch (e.type) {
@@ -72,7 +65,7 @@ function toRow(stored: StoredEvent): unknown[] {
       Object.assign(row, { customer_id: e.customerId, refund_id: e.refundId, invoice_line_id: e.invoiceLineId, amount: e.amount.toString(), currency: e.currency });
       break;
   }
-  return COLUMNS.map((c) => row[c]);
+  return row;
 }
 
 function fromRow(r: EventRow): InputEvent {
@@ -106,49 +99,30 @@ export class EventStoreRepository {
     return new Map(rows.map((r) => [`${r.source}\u0000${r.event_id}`, r.payload_hash]));
   }
 
-  /** One multi-row insert for the whole batch. */
-  async insert(q: Queryable, events: StoredEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const rows = events.map(toRow);
-    await q.query(INSERT_SQL, COLUMNS.map((_, i) => rows.map((row) => row[i])));
+  /** One multi-row insert for the whole batch; returns the keys of the events that were new. */
+  async insertNew(q: Queryable, events: StoredEvent[]): Promise<Set<string>> {
+    if (events.length === 0) return new Set();
+    const inserted: { source: string; event_id: string }[] = await q.query(`${INSERT_SQL} RETURNING source, event_id`, [JSON.stringify(events.map(toRow))]);
+    return new Set(inserted.map((r) => `${r.source}\u0000${r.event_id}`));
   }
 
   /**
-   * Every stored event connected to the seed keys through referral ids, referral codes, customer ids and
-   * non-generic domains: the closure the rules need to decide those referrals. One query per hop.
+   * Every stored event linked to one of `keys` (referral ids, also as referral codes; customer ids; domains).
+   * One hop of a component's closure; the caller walks the hops.
    */
-  async loadComponent(q: Queryable, seeds: ComponentKeys, isGeneric: (domain: string) => boolean): Promise<InputEvent[]> {
-    const events = new Map<string, InputEvent>();
-    const seen = emptyKeys();
-    let frontier = seeds;
-    while (frontier.referrals.size + frontier.customers.size + frontier.domains.size > 0) {
-      for (const [all, fresh] of [[seen.referrals, frontier.referrals], [seen.customers, frontier.customers], [seen.domains, frontier.domains]] as const) {
-        for (const key of fresh) all.add(key);
-      }
-      const rows: EventRow[] = await q.query(
-        `SELECT source, event_id, type, time_ms, referral_id, partner_id, partner_domain, domain, channel, customer_id, referral_code,
-                prior_account, invoice_line_id, product_code, refund_id, amount, currency
-           FROM input_event
-          WHERE referral_id = ANY($1::text[]) OR referral_code = ANY($1::text[]) OR customer_id = ANY($2::text[]) OR domain = ANY($3::text[])`,
-        [[...frontier.referrals], [...frontier.customers], [...frontier.domains]],
-      );
-      const next = emptyKeys();
-      for (const row of rows) {
-        const key = `${row.source}\u0000${row.event_id}`;
-        if (events.has(key)) continue;
-        events.set(key, fromRow(row));
-        if (row.referral_id && !seen.referrals.has(row.referral_id)) next.referrals.add(row.referral_id);
-        if (row.referral_code && !seen.referrals.has(row.referral_code)) next.referrals.add(row.referral_code);
-        if (row.customer_id && !seen.customers.has(row.customer_id)) next.customers.add(row.customer_id);
-        if (row.domain && !isGeneric(row.domain) && !seen.domains.has(row.domain)) next.domains.add(row.domain);
-      }
-      frontier = next;
-    }
-    return [...events.values()];
+  async loadLinked(q: Queryable, keys: ComponentKeys): Promise<InputEvent[]> {
+    const rows: EventRow[] = await q.query(
+      `SELECT source, event_id, type, time_ms, referral_id, partner_id, partner_domain, domain, channel, customer_id, referral_code,
+              prior_account, invoice_line_id, product_code, refund_id, amount, currency
+         FROM input_event
+        WHERE referral_id = ANY($1::text[]) OR referral_code = ANY($1::text[]) OR customer_id = ANY($2::text[]) OR domain = ANY($3::text[])`,
+      [[...keys.referrals], [...keys.customers], [...keys.domains]],
+    );
+    return rows.map(fromRow);
   }
 }
 
-/** The keys an event links to (see loadComponent). */
+/** The keys an event links to: its component is the closure of events over shared keys. */
 export function keysOf(event: InputEvent, isGeneric: (domain: string) => boolean, into: ComponentKeys = emptyKeys()): ComponentKeys {
   switch (event.type) {
     case 'referral.submitted':

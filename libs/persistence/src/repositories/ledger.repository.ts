@@ -1,4 +1,5 @@
 import { bookedPeriod, Currency, LedgerEntryType, PlannedEntry, PostedCell, periodOf } from '@engine/domain';
+import { columnList, fromRecordset } from '../bulk';
 import { Queryable } from '../queryable';
 
 /** A ledger entry as written (CONTRACT §5). Amounts are integer minor units. */
@@ -8,6 +9,8 @@ export interface LedgerEntry {
   referralId: string | null;
   customerId: string | null;
   type: LedgerEntryType;
+  /** what the amount is for (see ExpectedAmount.slot); null for manual adjustments */
+  slot: string | null;
   amount: bigint;
   currency: Currency;
   sourceEventId: string | null;
@@ -20,6 +23,11 @@ export interface LedgerEntry {
 export interface NewLedgerEntry extends Omit<PlannedEntry, 'slot'> {
   slot: string | null;
 }
+
+const ENTRY_COLUMNS = [
+  ['partner_id', 'text'], ['referral_id', 'text'], ['customer_id', 'text'], ['type', 'text'], ['slot', 'text'], ['amount', 'int8'],
+  ['currency', 'text'], ['source_event_id', 'text'], ['effective_at', 'timestamptz'], ['effective_period', 'text'], ['booked_period', 'text'],
+] as const;
 
 /** The append-only commission ledger. It only ever INSERTs (a trigger refuses UPDATE and DELETE). */
 export class LedgerRepository {
@@ -51,17 +59,13 @@ export class LedgerRepository {
     if (entries.length === 0) return [];
     const effective = entries.map((e) => periodOf(e.effectiveAt));
     const rows: any[] = await q.query(
-      `INSERT INTO ledger_entry (partner_id, referral_id, customer_id, type, slot, amount, currency, source_event_id,
-                                 effective_at, effective_period, booked_period)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::text[], $8::text[],
-                            $9::timestamptz[], $10::text[], $11::text[])
+      `INSERT INTO ledger_entry (${columnList(ENTRY_COLUMNS)}) ${fromRecordset(ENTRY_COLUMNS)}
        RETURNING entry_id::text, (extract(epoch from created_at) * 1000)::int8 AS created_ms`,
-      [
-        entries.map((e) => e.partnerId), entries.map((e) => e.referralId), entries.map((e) => e.customerId),
-        entries.map((e) => e.type), entries.map((e) => e.slot), entries.map((e) => e.amount.toString()),
-        entries.map((e) => e.currency), entries.map((e) => e.sourceEventId),
-        entries.map((e) => new Date(e.effectiveAt).toISOString()), effective, effective.map((p) => bookedPeriod(p, closed)),
-      ],
+      [JSON.stringify(entries.map((e, i) => ({
+        partner_id: e.partnerId, referral_id: e.referralId, customer_id: e.customerId, type: e.type, slot: e.slot, amount: e.amount.toString(),
+        currency: e.currency, source_event_id: e.sourceEventId, effective_at: new Date(e.effectiveAt).toISOString(),
+        effective_period: effective[i], booked_period: bookedPeriod(effective[i], closed),
+      })))],
     );
     return rows.map((row, i) => ({
       entryId: row.entry_id,
@@ -69,6 +73,7 @@ export class LedgerRepository {
       referralId: entries[i].referralId,
       customerId: entries[i].customerId,
       type: entries[i].type,
+      slot: entries[i].slot,
       amount: entries[i].amount,
       currency: entries[i].currency,
       sourceEventId: entries[i].sourceEventId,

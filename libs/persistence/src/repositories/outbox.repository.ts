@@ -1,3 +1,4 @@
+import { fromRecordset } from '../bulk';
 import { Queryable } from '../queryable';
 
 /** An output event waiting to be published; `eventId` is its stable CloudEvents id. */
@@ -17,10 +18,8 @@ export class OutboxRepository {
   async add(q: Queryable, messages: OutboxMessage[]): Promise<void> {
     if (messages.length === 0) return;
     await q.query(
-      `INSERT INTO outbox (event_id, topic, key, value)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-       ON CONFLICT (event_id) DO NOTHING`,
-      [messages.map((m) => m.eventId), messages.map((m) => m.topic), messages.map((m) => m.key), messages.map((m) => m.value)],
+      `INSERT INTO outbox (event_id, topic, key, value) ${fromRecordset([['event_id', 'text'], ['topic', 'text'], ['key', 'text'], ['value', 'text']])}`,
+      [JSON.stringify(messages.map((m) => ({ event_id: m.eventId, topic: m.topic, key: m.key, value: m.value })))],
     );
   }
 

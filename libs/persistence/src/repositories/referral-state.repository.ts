@@ -1,4 +1,5 @@
 import { Currency, ReferralOutcome, ReferralStatus, StatusReason } from '@engine/domain';
+import { columnList, fromRecordset } from '../bulk';
 import { Queryable } from '../queryable';
 
 /** A referral as the database holds it: the last outcome plus the counters of what was published. */
@@ -60,25 +61,25 @@ export class ReferralStateRepository {
 
   async upsert(q: Queryable, writes: ReferralWrite[], now: number): Promise<void> {
     if (writes.length === 0) return;
-    const col = <T>(f: (w: ReferralWrite) => T) => writes.map(f);
+    const columns = [
+      ['referral_id', 'text'], ['partner_id', 'text'], ['customer_id', 'text'], ['status', 'text'], ['reason', 'text'], ['submitted_at', 'timestamptz'],
+      ['signed_up_at', 'timestamptz'], ['activated_at', 'timestamptz'], ['qualified_at', 'timestamptz'], ['qualifying_currency', 'text'],
+      ['qualifying_spend', 'int8'], ['expires_at', 'timestamptz'], ['sequence', 'int4'], ['qualified_version', 'int4'], ['updated_at', 'timestamptz'],
+    ] as const;
     await q.query(
-      `INSERT INTO referral (referral_id, partner_id, customer_id, status, reason, submitted_at, signed_up_at, activated_at, qualified_at,
-                             qualifying_currency, qualifying_spend, expires_at, sequence, qualified_version, updated_at)
-       SELECT *, $15::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[],
-                           $8::timestamptz[], $9::timestamptz[], $10::text[], $11::int8[], $12::timestamptz[], $13::int4[], $14::int4[])
+      `INSERT INTO referral (${columnList(columns)}) ${fromRecordset(columns)}
        ON CONFLICT (referral_id) DO UPDATE SET
          partner_id = excluded.partner_id, customer_id = excluded.customer_id, status = excluded.status, reason = excluded.reason,
          submitted_at = excluded.submitted_at, signed_up_at = excluded.signed_up_at, activated_at = excluded.activated_at,
          qualified_at = excluded.qualified_at, qualifying_currency = excluded.qualifying_currency,
          qualifying_spend = excluded.qualifying_spend, expires_at = excluded.expires_at, sequence = excluded.sequence,
          qualified_version = excluded.qualified_version, updated_at = excluded.updated_at`,
-      [
-        col((w) => w.outcome.referralId), col((w) => w.outcome.partnerId), col((w) => w.outcome.customerId),
-        col((w) => w.outcome.status), col((w) => w.outcome.reason), col((w) => iso(w.outcome.submittedAt)),
-        col((w) => iso(w.outcome.signedUpAt)), col((w) => iso(w.outcome.activatedAt)), col((w) => iso(w.outcome.qualifiedAt)),
-        col((w) => w.outcome.qualifyingCurrency), col((w) => w.outcome.qualifyingSpend?.toString() ?? null),
-        col((w) => iso(w.outcome.expiresAt)), col((w) => w.sequence), col((w) => w.qualifiedVersion), iso(now),
-      ],
+      [JSON.stringify(writes.map(({ outcome: o, sequence, qualifiedVersion }) => ({
+        referral_id: o.referralId, partner_id: o.partnerId, customer_id: o.customerId, status: o.status, reason: o.reason,
+        submitted_at: iso(o.submittedAt), signed_up_at: iso(o.signedUpAt), activated_at: iso(o.activatedAt), qualified_at: iso(o.qualifiedAt),
+        qualifying_currency: o.qualifyingCurrency, qualifying_spend: o.qualifyingSpend?.toString() ?? null, expires_at: iso(o.expiresAt),
+        sequence, qualified_version: qualifiedVersion, updated_at: iso(now),
+      })))],
     );
   }
 
@@ -86,11 +87,8 @@ export class ReferralStateRepository {
     if (changes.length === 0) return;
     await q.query(
       `INSERT INTO referral_status_history (referral_id, sequence, status, reason, previous_status, changed_at)
-       SELECT * FROM unnest($1::text[], $2::int4[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])`,
-      [
-        changes.map((c) => c.referralId), changes.map((c) => c.sequence), changes.map((c) => c.status),
-        changes.map((c) => c.reason), changes.map((c) => c.previousStatus), changes.map((c) => iso(c.changedAt)),
-      ],
+       ${fromRecordset([['referral_id', 'text'], ['sequence', 'int4'], ['status', 'text'], ['reason', 'text'], ['previous_status', 'text'], ['changed_at', 'timestamptz']])}`,
+      [JSON.stringify(changes.map((c) => ({ referral_id: c.referralId, sequence: c.sequence, status: c.status, reason: c.reason, previous_status: c.previousStatus, changed_at: iso(c.changedAt) })))],
     );
   }
 

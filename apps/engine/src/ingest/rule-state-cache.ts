@@ -1,0 +1,190 @@
+import { eventKey, InputEvent, PostedCell } from '@engine/domain';
+import { ComponentKeys, emptyKeys, EventStoreRepository, keysOf, LedgerEntry, LedgerRepository, Queryable, ReferralStateRepository, ReferralWrite, StoredReferral } from '@engine/persistence';
+
+type Key = string; // 'r:<referralId>' | 'c:<customerId>' | 'd:<domain>'
+
+/** An event with its identity and linking keys computed once. */
+interface Linked {
+  id: string;
+  event: InputEvent;
+  keys: Key[];
+}
+
+const cellKey = (c: PostedCell) => `${c.partnerId}\u0000${c.slot}\u0000${c.currency}\u0000${c.effectiveAt}`;
+
+function flatten(keys: ComponentKeys): Key[] {
+  return [...[...keys.referrals].map((k) => `r:${k}`), ...[...keys.customers].map((k) => `c:${k}`), ...[...keys.domains].map((k) => `d:${k}`)];
+}
+
+function group(keys: Key[]): ComponentKeys {
+  const out = emptyKeys();
+  for (const key of keys) {
+    const value = key.slice(2);
+    if (key[0] === 'r') out.referrals.add(value);
+    else if (key[0] === 'c') out.customers.add(value);
+    else out.domains.add(value);
+  }
+  return out;
+}
+
+/**
+ * The engine's working set, read through from the database: events by linking key, referral rows and posted
+ * ledger cells. It is only trusted while this instance is the last writer (the rule-state version it sees at
+ * lock time is the one it committed last); otherwise, after a failed transaction, or when it grows past its
+ * bound, it is dropped and refilled from the database. The database stays the source of truth.
+ */
+export class RuleStateCache {
+  private committedVersion: bigint | null = null;
+  private pendingVersion: bigint | null = null;
+  private events = new Map<Key, Linked[]>();
+  private referrals = new Map<string, StoredReferral | null>();
+  private posted = new Map<string, Map<string, PostedCell>>();
+  private closed: Set<string> | null = null;
+  private cachedEvents = 0;
+
+  constructor(
+    private readonly isGeneric: (domain: string) => boolean,
+    private readonly maxEvents = 400_000,
+    private readonly store = new EventStoreRepository(),
+    private readonly referralRepository = new ReferralStateRepository(),
+    private readonly ledger = new LedgerRepository(),
+  ) {}
+
+  /** Call right after lockRuleState with the version it returned. */
+  begin(version: bigint): void {
+    if (this.committedVersion === null || version !== this.committedVersion + 1n || this.cachedEvents > this.maxEvents) this.clear();
+    this.pendingVersion = version;
+  }
+
+  /** The transaction committed: what was written in it is now the database's state too. */
+  commit(): void {
+    this.committedVersion = this.pendingVersion;
+    this.pendingVersion = null;
+  }
+
+  /** The transaction failed: forget everything. */
+  abort(): void {
+    this.clear();
+  }
+
+  clear(): void {
+    this.committedVersion = null;
+    this.events.clear();
+    this.referrals.clear();
+    this.posted.clear();
+    this.closed = null;
+    this.cachedEvents = 0;
+  }
+
+  private link(event: InputEvent): Linked {
+    return { id: eventKey(event), event, keys: flatten(keysOf(event, this.isGeneric)) };
+  }
+
+  /** New events just inserted in this transaction: add them to every key already loaded. */
+  addEvents(events: InputEvent[]): void {
+    for (const event of events) {
+      const linked = this.link(event);
+      for (const key of linked.keys) {
+        const list = this.events.get(key);
+        if (list) {
+          list.push(linked);
+          this.cachedEvents++;
+        }
+      }
+    }
+  }
+
+  /** Every event of the component(s) reachable from `seeds`, loading missing keys one hop (one query) at a time. */
+  async component(q: Queryable, seeds: ComponentKeys): Promise<InputEvent[]> {
+    const result = new Map<string, InputEvent>();
+    const visited = new Set<Key>();
+    let frontier = flatten(seeds);
+    while (frontier.length > 0) {
+      for (const key of frontier) visited.add(key);
+      const missing = frontier.filter((key) => !this.events.has(key));
+      if (missing.length > 0) {
+        const missingSet = new Set(missing);
+        for (const key of missing) this.events.set(key, []);
+        for (const event of await this.store.loadLinked(q, group(missing))) {
+          const linked = this.link(event);
+          for (const key of linked.keys) {
+            if (missingSet.has(key)) {
+              this.events.get(key)!.push(linked);
+              this.cachedEvents++;
+            }
+          }
+        }
+      }
+      const next = new Set<Key>();
+      for (const key of frontier) {
+        for (const linked of this.events.get(key)!) {
+          if (result.has(linked.id)) continue;
+          result.set(linked.id, linked.event);
+          for (const other of linked.keys) if (!visited.has(other)) next.add(other);
+        }
+      }
+      frontier = [...next];
+    }
+    return [...result.values()];
+  }
+
+  async storedReferrals(q: Queryable, referralIds: string[]): Promise<Map<string, StoredReferral>> {
+    const missing = referralIds.filter((id) => !this.referrals.has(id));
+    if (missing.length > 0) {
+      const loaded = await this.referralRepository.load(q, missing);
+      for (const id of missing) this.referrals.set(id, loaded.get(id) ?? null);
+    }
+    const out = new Map<string, StoredReferral>();
+    for (const id of referralIds) {
+      const stored = this.referrals.get(id);
+      if (stored) out.set(id, stored);
+    }
+    return out;
+  }
+
+  rememberReferrals(writes: ReferralWrite[]): void {
+    for (const { outcome, sequence, qualifiedVersion } of writes) {
+      this.referrals.set(outcome.referralId, {
+        referralId: outcome.referralId, status: outcome.status, reason: outcome.reason, customerId: outcome.customerId,
+        signedUpAt: outcome.signedUpAt, activatedAt: outcome.activatedAt, qualifiedAt: outcome.qualifiedAt,
+        qualifyingCurrency: outcome.qualifyingCurrency, qualifyingSpend: outcome.qualifyingSpend, expiresAt: outcome.expiresAt,
+        sequence, qualifiedVersion,
+      });
+    }
+  }
+
+  async postedCells(q: Queryable, referralIds: string[]): Promise<PostedCell[]> {
+    const missing = referralIds.filter((id) => !this.posted.has(id));
+    if (missing.length > 0) {
+      for (const id of missing) this.posted.set(id, new Map());
+      for (const cell of await this.ledger.postedCells(q, missing)) this.posted.get(cell.referralId)!.set(cellKey(cell), cell);
+    }
+    return referralIds.flatMap((id) => [...(this.posted.get(id)?.values() ?? [])]);
+  }
+
+  rememberEntries(entries: LedgerEntry[]): void {
+    for (const entry of entries) {
+      if (entry.referralId === null || entry.slot === null) continue;
+      const cells = this.posted.get(entry.referralId);
+      if (!cells) continue; // not loaded: the next load reads it from the database
+      const next: PostedCell = {
+        referralId: entry.referralId, partnerId: entry.partnerId, customerId: entry.customerId, slot: entry.slot, currency: entry.currency,
+        effectiveAt: entry.effectiveAt, amount: entry.amount, sourceEventId: entry.sourceEventId,
+      };
+      const key = cellKey(next);
+      const cell = cells.get(key);
+      if (cell) {
+        cell.amount += entry.amount;
+        cell.customerId = entry.customerId;
+        cell.sourceEventId = entry.sourceEventId;
+      } else {
+        cells.set(key, next);
+      }
+    }
+  }
+
+  async closedPeriods(q: Queryable): Promise<Set<string>> {
+    if (!this.closed) this.closed = await this.ledger.closedPeriods(q);
+    return this.closed;
+  }
+}

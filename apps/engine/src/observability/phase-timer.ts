@@ -1,0 +1,42 @@
+/**
+ * Optional phase timings of the hot path (ENGINE_TRACE=1): where a transaction's time goes, summed and
+ * printed every 5 s. Used to find bottlenecks before optimising; off by default (no cost but a branch).
+ */
+export class PhaseTimer {
+  private readonly totals = new Map<string, { ms: number; count: number }>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(readonly enabled = process.env.ENGINE_TRACE === '1') {
+    if (enabled) {
+      this.timer = setInterval(() => this.flush(), 5000);
+      this.timer.unref();
+    }
+  }
+
+  async time<T>(phase: string, work: () => Promise<T>): Promise<T> {
+    if (!this.enabled) return work();
+    const started = process.hrtime.bigint();
+    try {
+      return await work();
+    } finally {
+      this.add(phase, Number(process.hrtime.bigint() - started) / 1e6);
+    }
+  }
+
+  add(phase: string, ms: number): void {
+    if (!this.enabled) return;
+    const total = this.totals.get(phase) ?? { ms: 0, count: 0 };
+    total.ms += ms;
+    total.count += 1;
+    this.totals.set(phase, total);
+  }
+
+  private flush(): void {
+    if (this.totals.size === 0) return;
+    const parts = [...this.totals].map(([phase, t]) => `${phase}=${t.ms.toFixed(0)}ms/${t.count}`);
+    process.stderr.write(`trace: ${parts.join(' ')}\n`);
+    this.totals.clear();
+  }
+}
+
+export const phaseTimer = new PhaseTimer();
