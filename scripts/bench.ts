@@ -25,6 +25,16 @@ const LATE_LINES = arg('late-lines', 10_000);
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const log = (text: string) => console.log(`bench: ${text}`);
 
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 interface EngineProcess {
   child: ChildProcess;
   peakRssMb: () => number;
@@ -34,6 +44,7 @@ interface EngineProcess {
 async function startEngine(env: Record<string, string>, port: number): Promise<EngineProcess> {
   const root = repoRoot();
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  if (process.env.BENCH_HEAP_PROF) profile.push('--heap-prof', `--heap-prof-dir=${process.env.BENCH_HEAP_PROF}`);
   const child = spawn(process.execPath, [...profile, '-r', join(root, 'scripts/register-paths.js'), join(root, 'dist/apps/engine/src/main.js')], {
     env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -212,15 +223,18 @@ async function main(): Promise<void> {
   try {
     await new Promise((r) => setTimeout(r, 2000)); // consumer group join
     const started = Date.now();
+    const cpuBefore = cpuSeconds(engine.child.pid!);
     if (!args.includes('--profile-only')) await publishMessages(kafka, messages, 2000);
     const published = Date.now();
     await settled(kafka, db, groupId, topics);
     if (args.includes('--profile-only')) {
+      log(`engine CPU: ${(((cpuSeconds(engine.child.pid!) - cpuBefore) * 1e6) / messages.length).toFixed(0)} µs per event`);
       log(`engine drained ${messages.length} pre-published events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return;
     }
     const seconds = (Date.now() - started) / 1000;
     const throughput = messages.length / seconds;
+    log(`engine CPU: ${(((cpuSeconds(engine.child.pid!) - cpuBefore) * 1e6) / messages.length).toFixed(0)} µs per event`);
     log(`engine: ${messages.length} events in ${seconds.toFixed(1)} s = ${Math.round(throughput)} events/s (publishing took ${((published - started) / 1000).toFixed(1)} s)`);
 
     const kafkaRate = await kafkaCeiling(kafka, topics, messages.length);

@@ -125,6 +125,7 @@ export class IngestService {
         const candidates: StoredEvent[] = [...firstByKey.values()].map(({ parsed, message }) => ({
           event: parsed.event, hash: parsed.hash, origin: { topic: message.topic, partition: message.partition, offset: message.offset },
         }));
+        await this.rules.preload(manager, candidates.map((c) => c.event));
         const inserted = await t.time('insert', () => this.store.insertNew(manager, candidates));
         const fresh = candidates.filter((c) => inserted.has(eventKey(c.event)));
         const seenBefore = candidates.filter((c) => !inserted.has(eventKey(c.event)));

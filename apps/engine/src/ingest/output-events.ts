@@ -3,8 +3,8 @@ import { formatAmount, ReferralOutcome } from '@engine/domain';
 import { LedgerEntry, OutboxMessage, StatusChange } from '@engine/persistence';
 
 /** CloudEvents 1.0 (structured JSON) published by the engine, CONTRACT §7. Ids are stable: derived from what they describe. */
-function cloudEvent(id: string, type: string, time: number, data: Record<string, unknown>): string {
-  return JSON.stringify({
+function cloudEvent(id: string, type: string, time: number, data: Record<string, unknown>): object {
+  return {
     specversion: '1.0',
     id,
     source: ENGINE_SOURCE,
@@ -12,7 +12,7 @@ function cloudEvent(id: string, type: string, time: number, data: Record<string,
     time: new Date(time).toISOString(),
     datacontenttype: 'application/json',
     data,
-  });
+  };
 }
 
 export function statusChangedMessage(outcome: ReferralOutcome, change: StatusChange, topics: Topics): OutboxMessage {
@@ -21,7 +21,7 @@ export function statusChangedMessage(outcome: ReferralOutcome, change: StatusCha
     eventId,
     topic: topics.status,
     key: change.referralId,
-    value: cloudEvent(eventId, 'referral.status_changed', change.changedAt, {
+    event: cloudEvent(eventId, 'referral.status_changed', change.changedAt, {
       referralId: change.referralId,
       partnerId: outcome.partnerId,
       customerId: outcome.customerId,
@@ -39,7 +39,7 @@ export function qualifiedMessage(outcome: ReferralOutcome, version: number, now:
     eventId,
     topic: topics.qualified,
     key: outcome.referralId,
-    value: cloudEvent(eventId, 'referral.qualified', now, {
+    event: cloudEvent(eventId, 'referral.qualified', now, {
       referralId: outcome.referralId,
       partnerId: outcome.partnerId,
       customerId: outcome.customerId,
@@ -56,7 +56,7 @@ export function accruedMessage(entry: LedgerEntry, topics: Topics): OutboxMessag
     eventId,
     topic: topics.accrued,
     key: entry.partnerId,
-    value: cloudEvent(eventId, 'commission.accrued', entry.createdAt, {
+    event: cloudEvent(eventId, 'commission.accrued', entry.createdAt, {
       entryId: entry.entryId,
       referralId: entry.referralId,
       partnerId: entry.partnerId,

@@ -50,6 +50,11 @@ export class RuleEngine {
     this.cache.abort();
   }
 
+  /** Reads what the working set lacks about these events' keys, before they are inserted. */
+  async preload(q: Queryable, events: InputEvent[]): Promise<void> {
+    await t.time('preload', () => this.cache.preload(q, events));
+  }
+
   /** Makes events inserted in this transaction visible to the working set. */
   added(events: InputEvent[]): void {
     this.cache.addEvents(events);

@@ -94,6 +94,32 @@ export class RuleStateCache {
     }
   }
 
+  /**
+   * Loads the keys of events about to be inserted, BEFORE they are: the load then reads only older events,
+   * and `addEvents` appends the new ones (no new event is read back from the database).
+   */
+  async preload(q: Queryable, events: InputEvent[]): Promise<void> {
+    const keys = new Set<Key>();
+    for (const event of events) for (const key of flatten(keysOf(event, this.isGeneric))) keys.add(key);
+    await this.load(q, [...keys]);
+  }
+
+  private async load(q: Queryable, keys: Key[]): Promise<void> {
+    const missing = keys.filter((key) => !this.events.has(key));
+    if (missing.length === 0) return;
+    const missingSet = new Set(missing);
+    for (const key of missing) this.events.set(key, []);
+    for (const event of await this.store.loadLinked(q, group(missing))) {
+      const linked = this.link(event);
+      for (const key of linked.keys) {
+        if (missingSet.has(key)) {
+          this.events.get(key)!.push(linked);
+          this.cachedEvents++;
+        }
+      }
+    }
+  }
+
   /** Every event of the component(s) reachable from `seeds`, loading missing keys one hop (one query) at a time. */
   async component(q: Queryable, seeds: ComponentKeys): Promise<InputEvent[]> {
     const result = new Map<string, InputEvent>();
@@ -101,20 +127,7 @@ export class RuleStateCache {
     let frontier = flatten(seeds);
     while (frontier.length > 0) {
       for (const key of frontier) visited.add(key);
-      const missing = frontier.filter((key) => !this.events.has(key));
-      if (missing.length > 0) {
-        const missingSet = new Set(missing);
-        for (const key of missing) this.events.set(key, []);
-        for (const event of await this.store.loadLinked(q, group(missing))) {
-          const linked = this.link(event);
-          for (const key of linked.keys) {
-            if (missingSet.has(key)) {
-              this.events.get(key)!.push(linked);
-              this.cachedEvents++;
-            }
-          }
-        }
-      }
+      await this.load(q, frontier);
       const next = new Set<Key>();
       for (const key of frontier) {
         for (const linked of this.events.get(key)!) {

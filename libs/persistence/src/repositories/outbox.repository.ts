@@ -1,16 +1,20 @@
-import { fromRecordset } from '../bulk';
 import { Queryable } from '../queryable';
 
-/** An output event waiting to be published; `eventId` is its stable CloudEvents id. */
+/** An output event to publish: `event` is the CloudEvent (JSON-serialisable), `eventId` its stable id. */
 export interface OutboxMessage {
   eventId: string;
   topic: string;
   key: string;
-  value: string;
+  event: object;
 }
 
-export interface PendingOutboxMessage extends OutboxMessage {
+/** A stored outbox row: the CloudEvent as the exact JSON text that will be published. */
+export interface PendingOutboxMessage {
   id: string;
+  eventId: string;
+  topic: string;
+  key: string;
+  value: string;
 }
 
 /** The transactional outbox: rows written with the state they describe, deleted once published. */
@@ -18,8 +22,11 @@ export class OutboxRepository {
   async add(q: Queryable, messages: OutboxMessage[]): Promise<void> {
     if (messages.length === 0) return;
     await q.query(
-      `INSERT INTO outbox (event_id, topic, key, value) ${fromRecordset([['event_id', 'text'], ['topic', 'text'], ['key', 'text'], ['value', 'text']])}`,
-      [JSON.stringify(messages.map((m) => ({ event_id: m.eventId, topic: m.topic, key: m.key, value: m.value })))],
+      // The events travel as JSON inside the one recordset parameter (serialised once, not as escaped strings);
+      // json keeps its input text, so `value` stores exactly what JSON.stringify produced.
+      `INSERT INTO outbox (event_id, topic, key, value)
+       SELECT event_id, topic, key, value::text FROM json_to_recordset($1::json) AS r(event_id text, topic text, key text, value json)`,
+      [JSON.stringify(messages.map((m) => ({ event_id: m.eventId, topic: m.topic, key: m.key, value: m.event })))],
     );
   }
 
