@@ -1,6 +1,6 @@
 import { Admin, Consumer, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import {
-  BatchConsumerOptions, InboundBatch, InboundMessage, MessageProducer, OutboundMessage, PartitionLag, RunningConsumer, TopicSpec,
+  BatchConsumerOptions, InboundBatch, InboundMessage, MessageProducer, OutboundMessage, PartitionLag, PartitionOffset, RunningConsumer, TopicSpec,
 } from './message';
 
 export interface KafkaGatewayOptions {
@@ -47,7 +47,13 @@ export class KafkaGateway {
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.topic));
     if (missing.length === 0) return;
-    await admin.createTopics({ waitForLeaders: true, topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions, replicationFactor: 1 })) })
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((s) => ({
+        topic: s.topic, numPartitions: s.numPartitions, replicationFactor: 1,
+        configEntries: Object.entries(s.configEntries ?? {}).map(([name, value]) => ({ name, value })),
+      })),
+    })
       .catch((error: { type?: string }) => {
         if (error.type !== 'TOPIC_ALREADY_EXISTS') throw error;
       });
@@ -152,6 +158,22 @@ export class KafkaGateway {
       }
     }
     return result;
+  }
+
+  /** The offsets `groupId` has committed on every partition of `topics`. */
+  async committedOffsets(groupId: string, topics: string[]): Promise<PartitionOffset[]> {
+    const admin = await this.getAdmin();
+    const committed = await admin.fetchOffsets({ groupId, topics });
+    return committed.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })));
+  }
+
+  /**
+   * Moves `groupId` back to the earliest offset of every partition of `topic` (a full replay). The group must
+   * have no running member (the broker refuses otherwise).
+   */
+  async resetOffsets(groupId: string, topic: string): Promise<void> {
+    const admin = await this.getAdmin();
+    await admin.resetOffsets({ groupId, topic, earliest: true });
   }
 
   /**

@@ -29,6 +29,8 @@ export interface OutboundMessage {
 export interface TopicSpec {
   topic: string;
   numPartitions: number;
+  /** topic-level configs applied when the topic is created, e.g. `{ 'max.message.bytes': '2097152' }` */
+  configEntries?: Record<string, string>;
 }
 
 export interface MessageProducer {
@@ -51,6 +53,13 @@ export interface BatchConsumerOptions {
 
 export interface RunningConsumer {
   stop(): Promise<void>;
+}
+
+export interface PartitionOffset {
+  topic: string;
+  partition: number;
+  /** the next offset to consume; -1 when the group has committed nothing for the partition */
+  offset: string;
 }
 
 export interface PartitionLag {

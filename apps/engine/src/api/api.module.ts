@@ -1,10 +1,11 @@
-import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { Logger, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { APP_CONFIG, AppConfig } from '@engine/config';
 import { AdjustmentService } from './adjustments/adjustment.service';
 import { AdjustmentsController } from './adjustments/adjustments.controller';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeyRegistry } from './auth/api-keys';
+import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { LedgerExportService } from './ledger/ledger-export.service';
 import { LedgerController } from './ledger/ledger.controller';
 import { PayoutService } from './payouts/payout.service';
@@ -20,8 +21,17 @@ import { PartnerReferralsController, ReferralsController } from './referrals/ref
 @Module({
   controllers: [LedgerController, PayoutsController, PeriodsController, AdjustmentsController, ReferralsController, PartnerReferralsController],
   providers: [
-    { provide: ApiKeyRegistry, inject: [APP_CONFIG], useFactory: (config: AppConfig) => ApiKeyRegistry.parse(config.apiKeys) },
+    {
+      provide: ApiKeyRegistry,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => {
+        const keys = ApiKeyRegistry.parse(config.apiKeys);
+        if (keys.size === 0) new Logger('Api').warn('API_KEYS is empty: every /v1 request will be refused (401)');
+        return keys;
+      },
+    },
     { provide: APP_GUARD, useClass: ApiKeyGuard },
+    { provide: APP_FILTER, useClass: ApiExceptionFilter },
     LedgerExportService,
     PayoutService,
     AdjustmentService,

@@ -201,7 +201,11 @@ describe('periods', () => {
   it('bookedPeriod is the effective period when it is open', () => {
     expect(bookedPeriod('2026-03', new Set())).toBe('2026-03');
     expect(bookedPeriod('2026-03', new Set(['2026-01', '2026-02']))).toBe('2026-03');
-    expect(bookedPeriod('2026-03', new Set(['2026-04']))).toBe('2026-03');
+  });
+
+  it('bookedPeriod treats every month before the first closed one as closed (they were empty when it closed)', () => {
+    expect(bookedPeriod('2026-03', new Set(['2026-04']))).toBe('2026-05');
+    expect(bookedPeriod('2025-06', new Set(['2026-01', '2026-02']))).toBe('2026-03');
   });
 
   it('bookedPeriod is the earliest open period after a closed effective period, across several closed ones and a year end', () => {

@@ -27,9 +27,17 @@ export function periodEnd(period: Period): number {
   return Date.UTC(year, month, 1);
 }
 
-/** bookedPeriod = the effective period when it is open, else the earliest open period after it (CONTRACT §5). */
+/**
+ * bookedPeriod = the effective period when it is open, else the earliest open period after it (CONTRACT §5).
+ * Every month before the first closed one counts as closed too: they were empty when finance first closed a
+ * month (a close needs every earlier month with entries closed), and an entry booked there would never reach
+ * a statement and would block later closes.
+ */
 export function bookedPeriod(effective: Period, closed: ReadonlySet<Period>): Period {
-  let period = effective;
+  if (closed.size === 0) return effective;
+  let earliest: Period | null = null;
+  for (const period of closed) if (earliest === null || period < earliest) earliest = period;
+  let period = effective < earliest! ? earliest! : effective;
   while (closed.has(period)) period = nextPeriod(period);
   return period;
 }

@@ -20,7 +20,9 @@ export interface LedgerEntry {
   createdAt: number;
 }
 
-export interface NewLedgerEntry extends Omit<PlannedEntry, 'slot'> {
+export interface NewLedgerEntry extends Omit<PlannedEntry, 'slot' | 'referralId'> {
+  /** null for a partner-level adjustment */
+  referralId: string | null;
   slot: string | null;
 }
 

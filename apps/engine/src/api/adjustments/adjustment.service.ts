@@ -75,7 +75,7 @@ export class AdjustmentService {
       const entry: NewLedgerEntry = {
         partnerId: body.partnerId,
         // a partner-level adjustment has no referral (ledger_entry.referral_id is nullable; the engine's type predates it)
-        referralId: referralId as string,
+        referralId,
         customerId,
         type: 'MANUAL_ADJUSTMENT',
         slot: null,

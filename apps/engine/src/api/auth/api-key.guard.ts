@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Request } from 'express';
 import { API_V1 } from '../common/api-controller.decorator';
+import { isApiPath } from '../errors/api-exception.filter';
 import { ApiException, ApiExceptionCode } from '../errors/api.exception';
 import { ApiKeyRegistry, bearerToken } from './api-keys';
 import { Principal, Role } from './principal';
@@ -23,7 +24,7 @@ export class ApiKeyGuard implements CanActivate {
     if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
     const targets = [context.getHandler(), context.getClass()];
-    const isApi = this.reflector.getAllAndOverride<boolean>(API_V1, targets) === true || /^\/v1(\/|$)/i.test(request.path);
+    const isApi = this.reflector.getAllAndOverride<boolean>(API_V1, targets) === true || isApiPath(request.path);
     if (!isApi) return true;
 
     const principal = this.keys.authenticate(bearerToken(request.headers.authorization));

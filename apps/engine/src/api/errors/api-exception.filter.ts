@@ -1,4 +1,6 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, HttpException, Logger } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
+import { BaseRpcExceptionFilter } from '@nestjs/microservices';
 import { Request, Response } from 'express';
 import { ApiException, ApiExceptionCode, codeOfStatus, httpStatusOf } from './api.exception';
 
@@ -10,27 +12,35 @@ export interface ApiErrorBody {
   [detail: string]: unknown;
 }
 
+export const isApiPath = (path: string) => /^\/v1(\/|$)/i.test(path);
+
 /**
- * The one place where API failures become HTTP responses: ApiException by its code, Nest's HTTP errors by their
- * status, anything else as a logged 500 (never with request headers, so API keys stay out of the logs).
- * A failure after a streamed response has started can only cut the connection, so the client sees a truncated body.
+ * The one place where API failures become HTTP responses: ApiException by its code, Nest's HTTP errors (unknown
+ * route, malformed JSON body) by their status, anything else as a logged 500 (never with request headers, so API
+ * keys stay out of the logs). A failure after a streamed response has started can only cut the connection, so the
+ * client sees a truncated body. Bound globally (body-parser errors only reach global filters); requests outside
+ * /v1 and the Kafka handlers keep Nest's default handling.
  */
 @Catch()
-export class ApiExceptionFilter implements ExceptionFilter {
+export class ApiExceptionFilter extends BaseExceptionFilter {
   private readonly logger = new Logger('Api');
+  private readonly rpc = new BaseRpcExceptionFilter();
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  override catch(exception: unknown, host: ArgumentsHost): unknown {
+    if (host.getType() !== 'http') return this.rpc.catch(exception, host);
     const http = host.switchToHttp();
     const response = http.getResponse<Response>();
     const request = http.getRequest<Request>();
+    if (!isApiPath(request.path)) return super.catch(exception, host);
     const body = this.toBody(exception, request);
     if (response.headersSent) {
       this.logger.error(`${request.method} ${request.path} failed while streaming: ${(exception as Error)?.message ?? exception}`);
       response.destroy();
-      return;
+      return undefined;
     }
     if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');
     response.status(body.statusCode).json(body);
+    return undefined;
   }
 
   private toBody(exception: unknown, request: Request): ApiErrorBody {

@@ -1,40 +1,57 @@
+import { CURRENCIES, MINOR_DIGITS } from '@engine/domain';
 import { Queryable } from '@engine/persistence';
-import { DataSource } from 'typeorm';
-
-/** A ledger entry as exported (CONTRACT §5): everything already text, times ISO-8601 UTC with milliseconds. */
-export interface LedgerExportRow {
-  entry_id: string;
-  booked_period: string;
-  effective_period: string;
-  partner_id: string;
-  referral_id: string | null;
-  customer_id: string | null;
-  type: string;
-  amount: string;
-  currency: string;
-  source_event_id: string | null;
-  effective_at: string;
-  created_at: string;
-}
+import { escapeLiteral } from 'pg';
 
 export interface LedgerFilter {
   period: string;
   partnerId: string | null;
 }
 
-const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
-const SELECT_ROWS = `
-  SELECT entry_id::text, booked_period, effective_period, partner_id, referral_id, customer_id, type, amount::text, currency,
-         source_event_id, to_char(effective_at AT TIME ZONE 'UTC', ${ISO}) AS effective_at,
-         to_char(created_at AT TIME ZONE 'UTC', ${ISO}) AS created_at
-    FROM ledger_entry
-   WHERE booked_period = $1 AND ($2::text IS NULL OR partner_id = $2)
-   ORDER BY entry_id`;
+export type LineFormat = 'csv' | 'json';
 
-/** Reads the ledger for exports: through a server-side cursor, so memory stays flat whatever the period's size. */
+/** ISO-8601 UTC with milliseconds, like Date.prototype.toISOString. */
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * `amount` (integer minor units) as the contract's decimal string, per currency: the SQL twin of formatAmount, built
+ * from the same MINOR_DIGITS table (the integration tests compare the two).
+ */
+export function amountSql(amount = 'amount', currency = 'currency'): string {
+  const cases = CURRENCIES.map((c) => {
+    const digits = MINOR_DIGITS[c];
+    if (digits === 0) return `WHEN '${c}' THEN ${amount}::text`;
+    const scale = 10 ** digits;
+    return `WHEN '${c}' THEN (CASE WHEN ${amount} < 0 THEN '-' ELSE '' END) || (abs(${amount}) / ${scale})::text || '.' || lpad((abs(${amount}) % ${scale})::text, ${digits}, '0')`;
+  });
+  return `(CASE ${currency} ${cases.join(' ')} END)`;
+}
+
+/** The export's columns, named as the CSV header of CONTRACT §5 and in its order. */
+const COLUMNS: [name: string, json: string, sql: string][] = [
+  ['entry_id', 'entryId', 'entry_id::text'],
+  ['booked_period', 'bookedPeriod', 'booked_period::text'],
+  ['effective_period', 'effectivePeriod', 'effective_period::text'],
+  ['partner_id', 'partnerId', 'partner_id'],
+  ['referral_id', 'referralId', 'referral_id'],
+  ['customer_id', 'customerId', 'customer_id'],
+  ['type', 'type', 'type'],
+  ['amount', 'amount', amountSql()],
+  ['currency', 'currency', 'currency'],
+  ['source_event_id', 'sourceEventId', 'source_event_id'],
+  ['effective_at', 'effectiveAt', iso('effective_at')],
+  ['created_at', 'createdAt', iso('created_at')],
+];
+
+/** One compact JSON object per entry, keys in the CSV's order, nulls as null (PostgreSQL escapes the strings). */
+const JSON_OBJECT = `'{' || ${COLUMNS.map(([, key, sql], i) => `'${i ? ',' : ''}"${key}":' || coalesce(to_json(${sql})::text, 'null')`).join(' || ')} || '}'`;
+
+function where(filter: LedgerFilter): string {
+  // COPY takes no bind parameters: the values are quoted literals (escapeLiteral) of already validated input.
+  return `WHERE booked_period = ${escapeLiteral(filter.period)}${filter.partnerId === null ? '' : ` AND partner_id = ${escapeLiteral(filter.partnerId)}`}`;
+}
+
+/** Reads the ledger for exports. */
 export class LedgerExportRepository {
-  constructor(private readonly dataSource: DataSource) {}
-
   async count(q: Queryable, filter: LedgerFilter): Promise<number> {
     const rows: { n: string }[] = await q.query(
       `SELECT count(*)::text AS n FROM ledger_entry WHERE booked_period = $1 AND ($2::text IS NULL OR partner_id = $2)`,
@@ -44,26 +61,16 @@ export class LedgerExportRepository {
   }
 
   /**
-   * The entries booked in the period, in entry_id order, `batchSize` rows at a time from a cursor (DECLARE/FETCH) on a
-   * connection of its own, inside a read-only REPEATABLE READ transaction: one consistent snapshot for the whole
-   * export. Stopping the iteration early (client gone) closes the cursor and releases the connection.
+   * The COPY statement that streams the entries booked in the period, in entry_id order: CSV with the header row,
+   * quoted by PostgreSQL as RFC 4180 asks (fields holding a comma, a quote, CR or LF; quotes doubled), or one JSON
+   * object per line (written as CSV with control-character quote and delimiter, which JSON text never holds raw, so
+   * nothing is ever quoted or escaped).
    */
-  async *rows(filter: LedgerFilter, batchSize = 2000): AsyncGenerator<LedgerExportRow[]> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.startTransaction('REPEATABLE READ');
-      await runner.query('SET TRANSACTION READ ONLY');
-      await runner.query(`DECLARE ledger_export NO SCROLL CURSOR FOR ${SELECT_ROWS}`, [filter.period, filter.partnerId]);
-      for (;;) {
-        const batch: LedgerExportRow[] = await runner.query(`FETCH FORWARD ${Math.max(1, Math.floor(batchSize))} FROM ledger_export`);
-        if (batch.length === 0) break;
-        yield batch;
-      }
-      await runner.commitTransaction();
-    } finally {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      await runner.release();
+  copyStatement(filter: LedgerFilter, format: LineFormat): string {
+    const order = `FROM ledger_entry ${where(filter)} ORDER BY entry_id`;
+    if (format === 'csv') {
+      return `COPY (SELECT ${COLUMNS.map(([name, , sql]) => `${sql} AS ${name}`).join(', ')} ${order}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
     }
+    return `COPY (SELECT ${JSON_OBJECT} ${order}) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')`;
   }
 }

@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Currency, formatAmount } from '@engine/domain';
 import { Writable } from 'node:stream';
+import { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
+import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { DATA_SOURCE } from '../../engine.tokens';
-import { csvRecord } from '../common/csv';
-import { writeWithBackPressure } from '../common/write-stream';
-import { ExportFormat, } from './dtos/ledger-query.dto';
-import { LEDGER_CSV_HEADER, LedgerEntryDto } from './dtos/ledger-entry.dto';
-import { LedgerExportRepository, LedgerExportRow, LedgerFilter } from './ledger-export.repository';
+import { CopyOutQuery } from './copy-out.query';
+import { CopyRecordFramer } from './copy-record-framer';
+import { ExportFormat } from './dtos/ledger-query.dto';
+import { LedgerExportRepository, LedgerFilter } from './ledger-export.repository';
 
 export interface ExportResult {
   rows: number;
@@ -15,32 +15,17 @@ export interface ExportResult {
   complete: boolean;
 }
 
-function csvLine(r: LedgerExportRow): string {
-  return csvRecord([
-    r.entry_id, r.booked_period, r.effective_period, r.partner_id, r.referral_id, r.customer_id, r.type,
-    formatAmount(BigInt(r.amount), r.currency as Currency), r.currency, r.source_event_id, r.effective_at, r.created_at,
-  ]);
-}
-
-function jsonEntry(r: LedgerExportRow): LedgerEntryDto {
-  return {
-    entryId: r.entry_id, bookedPeriod: r.booked_period, effectivePeriod: r.effective_period, partnerId: r.partner_id,
-    referralId: r.referral_id, customerId: r.customer_id, type: r.type, amount: formatAmount(BigInt(r.amount), r.currency as Currency),
-    currency: r.currency, sourceEventId: r.source_event_id, effectiveAt: r.effective_at, createdAt: r.created_at,
-  };
-}
-
 /**
- * Streams the entries booked in a period to any writable (an HTTP response, a file) as CSV or a JSON array, one
- * cursor batch at a time, waiting for the destination to drain: memory stays flat for any ledger size.
+ * Streams the entries booked in a period to any writable (an HTTP response, a file), as CSV (RFC 4180, CRLF) or as a
+ * JSON array. The bytes come from `COPY … TO STDOUT` on a connection of its own and are re-framed in 64 KiB batches;
+ * when the destination is full, reading from PostgreSQL pauses until it drains. Nothing of the ledger is held in
+ * memory and no per-row JavaScript objects are made, so memory stays flat for any period size.
  */
 @Injectable()
 export class LedgerExportService {
-  private readonly repository: LedgerExportRepository;
+  private readonly repository = new LedgerExportRepository();
 
-  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {
-    this.repository = new LedgerExportRepository(dataSource);
-  }
+  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   count(filter: LedgerFilter): Promise<number> {
     return this.repository.count(this.dataSource, filter);
@@ -48,25 +33,60 @@ export class LedgerExportService {
 
   async export(filter: LedgerFilter, format: ExportFormat, out: Writable, onProgress?: (rows: number) => void): Promise<ExportResult> {
     const csv = format === 'csv';
-    let rows = 0;
-    let complete = true;
-    let chunk = csv ? `${LEDGER_CSV_HEADER}\r\n` : '[';
-    for await (const batch of this.repository.rows(filter)) {
-      for (const row of batch) {
-        chunk += csv ? csvLine(row) : `${rows === 0 ? '' : ','}\n${JSON.stringify(jsonEntry(row))}`;
-        rows++;
+    const rowsOf = (records: number) => (csv ? Math.max(0, records - 1) : records); // the CSV header is a record
+    const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
+    const client: PoolClient = await pool.connect();
+    const ignore = () => undefined; // a dead connection fails the COPY, which reports it
+    client.on('error', ignore);
+
+    let aborted = false;
+    let paused = false;
+    const framer = new CopyRecordFramer(
+      csv ? { quoted: true, leader: '', separator: '', terminator: '\r\n' } : { quoted: false, leader: '\n', separator: ',\n', terminator: '' },
+      (batch) => {
+        if (aborted) return;
+        if (!out.write(batch) && !paused) {
+          paused = true;
+          query.pause();
+        }
+        onProgress?.(rowsOf(framer.records));
+      },
+    );
+    const query = new CopyOutQuery(this.repository.copyStatement(filter, format), (chunk) => framer.push(chunk));
+    const onDrain = () => {
+      if (paused) {
+        paused = false;
+        query.resume();
       }
-      if (!(await writeWithBackPressure(out, chunk))) {
-        complete = false;
-        break;
-      }
-      chunk = '';
-      onProgress?.(rows);
+    };
+    const onGone = () => {
+      if (aborted) return;
+      aborted = true;
+      (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy(); // ends the COPY server-side
+    };
+    out.on('drain', onDrain);
+    out.on('close', onGone);
+    out.on('error', onGone);
+
+    let failure: Error | undefined;
+    try {
+      if (!csv) framer.text('[');
+      client.query(query);
+      await query.done;
+      if (!csv) framer.text(framer.records === 0 ? ']\n' : '\n]\n');
+      framer.flush();
+    } catch (error) {
+      failure = error as Error;
+    } finally {
+      query.resume(); // the last write may have paused it: the connection goes back to the pool reading
+      out.off('drain', onDrain);
+      out.off('close', onGone);
+      out.off('error', onGone);
+      client.release(aborted || failure ? (failure ?? new Error('ledger export aborted: the destination closed')) : undefined);
+      client.off('error', ignore);
     }
-    if (complete) {
-      chunk += csv ? '' : rows === 0 ? ']\n' : '\n]\n';
-      if (chunk !== '') complete = await writeWithBackPressure(out, chunk);
-    }
-    return { rows, complete };
+    if (aborted) return { rows: rowsOf(framer.records), complete: false };
+    if (failure) throw failure;
+    return { rows: rowsOf(framer.records), complete: true };
   }
 }

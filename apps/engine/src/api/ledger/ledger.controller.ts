@@ -17,7 +17,7 @@ export class LedgerController {
   @PartnerScoped('query')
   @ApiOperation({
     summary: 'Ledger entries booked in a period (streamed)',
-    description: `Entries whose bookedPeriod is \`period\`, in entryId order, streamed from a database cursor. JSON: an array of entries. CSV (format=csv): RFC 4180 with CRLF line ends and the header \`${LEDGER_CSV_HEADER}\`.`,
+    description: `Entries whose bookedPeriod is \`period\`, in entryId order, streamed from the database (COPY … TO STDOUT, back-pressured) without holding the period in memory. JSON: an array of entries. CSV (format=csv): RFC 4180 with CRLF line ends and the header \`${LEDGER_CSV_HEADER}\`.`,
   })
   @ApiProduces('application/json', 'text/csv')
   @ApiOkResponse({ type: LedgerEntryDto, isArray: true })

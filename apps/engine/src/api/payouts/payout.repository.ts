@@ -18,22 +18,15 @@ export class PayoutRepository {
     return rows[0]?.closed_at ?? null;
   }
 
-  async closedPeriodsBetween(q: Queryable, from: string, to: string): Promise<Set<string>> {
-    const rows: { period: string }[] = await q.query('SELECT period FROM accounting_period WHERE period BETWEEN $1 AND $2', [from, to]);
-    return new Set(rows.map((r) => r.period));
-  }
-
   /** The latest closed period before `period`, or null. */
   async lastClosedBefore(q: Queryable, period: string): Promise<string | null> {
     const rows: { period: string | null }[] = await q.query('SELECT max(period) AS period FROM accounting_period WHERE period < $1', [period]);
     return rows[0].period;
   }
 
-  /** The earliest period the engine knows of: the first period with booked entries or the first closed one. */
+  /** The first period with booked entries, or null for an empty ledger. */
   async earliestKnownPeriod(q: Queryable): Promise<string | null> {
-    const rows: { period: string | null }[] = await q.query(
-      'SELECT least((SELECT min(booked_period) FROM ledger_entry), (SELECT min(period) FROM accounting_period)) AS period',
-    );
+    const rows: { period: string | null }[] = await q.query('SELECT min(booked_period) AS period FROM ledger_entry');
     return rows[0].period;
   }
 

@@ -46,7 +46,7 @@ export class PayoutService {
   /**
    * Closes `period` in one transaction behind the rule-state lock (no batch books into it meanwhile). Refused while
    * the month has not ended by the engine's clock, or while an earlier period with booked entries is open.
-   * Every earlier open period (necessarily without entries) back to the earliest known period is closed with it,
+   * The open periods between the last closed one and `period` (necessarily without entries) are closed with it,
    * so that periods close in order and a late event is always booked after the last closed period.
    * Closing a closed period returns its stored statements unchanged.
    */
@@ -82,12 +82,14 @@ export class PayoutService {
     });
   }
 
-  /** `period` and every open period before it, back to the earliest period the engine knows. */
+  /**
+   * `period` and the open periods before it, back to the last closed one (or, when none is closed yet, to the
+   * earliest period with entries): a contiguous run whose first statements open with the stored ones.
+   */
   private async periodsToClose(q: Queryable, period: string): Promise<string[]> {
-    const earliest = (await this.repository.earliestKnownPeriod(q)) ?? period;
-    if (earliest >= period) return [period];
-    const closed = await this.repository.closedPeriodsBetween(q, earliest, period);
-    return periodsFrom(earliest, period).filter((p) => !closed.has(p));
+    const lastClosed = await this.repository.lastClosedBefore(q, period);
+    const start = lastClosed !== null ? nextPeriod(lastClosed) : ((await this.repository.earliestKnownPeriod(q)) ?? period);
+    return start >= period ? [period] : periodsFrom(start, period);
   }
 
   private view(period: string, closedAt: Date | null, statements: PayoutStatement[]): PeriodStatementsDto {

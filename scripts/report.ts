@@ -1,0 +1,136 @@
+import 'reflect-metadata';
+import { Clock, loadConfig } from '@engine/config';
+import { isPeriod, STANDARD_PROGRAM } from '@engine/domain';
+import { openMigratedDataSource } from '@engine/persistence';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { ApiException } from '../apps/engine/src/api/errors/api.exception';
+import { LedgerExportService } from '../apps/engine/src/api/ledger/ledger-export.service';
+import { PayoutService } from '../apps/engine/src/api/payouts/payout.service';
+
+/**
+ * The finance team's monthly routine (CONTRACT §5), against the database of DATABASE_URL:
+ *
+ *   npm run report -- --period 2026-10 [--close] [--out dir]
+ *
+ * --close closes the period first (refused, exit 1, while the month has not ended by the engine clock — ENGINE_NOW
+ * or the wall clock — or while an earlier period with entries is open). Then writes <out>/ledger-<period>.csv (the
+ * entries booked in the period, streamed, with a progress bar on stderr) and <out>/payouts-<period>.csv (final
+ * statements of a closed period, provisional ones of an open period). Same bytes as the HTTP API's CSV exports.
+ * Files are written under a temporary name and renamed when complete.
+ */
+interface Options {
+  period: string;
+  close: boolean;
+  out: string;
+}
+
+const USAGE = 'usage: npm run report -- --period YYYY-MM [--close] [--out dir]';
+
+function parseOptions(argv: string[]): Options {
+  const options: Partial<Options> = { close: false, out: '.' };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--close') options.close = true;
+    else if (arg === '--period' || arg === '--out') {
+      const value = argv[++i];
+      if (value === undefined || value.startsWith('--')) throw new Error(`${arg} needs a value\n${USAGE}`);
+      if (arg === '--period') options.period = value;
+      else options.out = value;
+    } else if (arg === '--help' || arg === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else throw new Error(`unknown argument ${arg}\n${USAGE}`);
+  }
+  if (options.period === undefined) throw new Error(`--period is required\n${USAGE}`);
+  if (!isPeriod(options.period)) throw new Error(`period must be YYYY-MM (got ${options.period})`);
+  return options as Options;
+}
+
+/** `[██████░░░░]  61%  612,000/1,000,000 rows` on stderr, redrawn at most every 100 ms (only on a terminal). */
+export class ProgressBar {
+  private lastDraw = 0;
+  private readonly tty = Boolean(process.stderr.isTTY);
+
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+  ) {}
+
+  update(done: number, force = false): void {
+    const now = Date.now();
+    if (!this.tty || (!force && now - this.lastDraw < 100)) return;
+    this.lastDraw = now;
+    const ratio = this.total === 0 ? 1 : Math.min(1, done / this.total);
+    const width = 30;
+    const filled = Math.round(ratio * width);
+    process.stderr.write(
+      `\r${this.label} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${String(Math.floor(ratio * 100)).padStart(3)}%  ` +
+        `${done.toLocaleString('en')}/${this.total.toLocaleString('en')} rows`,
+    );
+  }
+
+  done(final: number): void {
+    this.update(final, true);
+    if (this.tty) process.stderr.write('\n');
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const config = loadConfig();
+  const dataSource = await openMigratedDataSource(config.databaseUrl, 2);
+  try {
+    const payouts = new PayoutService(dataSource, new Clock(config.engineNow), STANDARD_PROGRAM);
+    const ledger = new LedgerExportService(dataSource);
+    const { period } = options;
+
+    if (options.close) {
+      try {
+        const closed = await payouts.close(period);
+        console.error(`period ${period} closed at ${closed.closedAt} (${closed.statements.length} statements)`);
+      } catch (error) {
+        if (error instanceof ApiException) {
+          console.error(`period ${period} not closed: ${error.message}`);
+          process.exitCode = 1;
+          return;
+        }
+        throw error;
+      }
+    }
+
+    const out = resolve(options.out);
+    await mkdir(out, { recursive: true });
+
+    const ledgerPath = join(out, `ledger-${period}.csv`);
+    const filter = { period, partnerId: null };
+    const total = await ledger.count(filter);
+    const bar = new ProgressBar(`ledger ${period}`, total);
+    const file = createWriteStream(`${ledgerPath}.partial`);
+    const result = await ledger.export(filter, 'csv', file, (rows) => bar.update(rows));
+    file.end();
+    await finished(file);
+    if (!result.complete) throw new Error(`could not write ${ledgerPath}`);
+    await rename(`${ledgerPath}.partial`, ledgerPath);
+    bar.done(result.rows);
+
+    const payoutsPath = join(out, `payouts-${period}.csv`);
+    const statements = await payouts.statements(period);
+    await writeFile(`${payoutsPath}.partial`, PayoutService.csv(statements));
+    await rename(`${payoutsPath}.partial`, payoutsPath);
+
+    console.log(`${ledgerPath}: ${result.rows.toLocaleString('en')} ledger entries booked in ${period}`);
+    console.log(
+      `${payoutsPath}: ${statements.statements.length} ${statements.closed ? `final statements (closed ${statements.closedAt})` : 'provisional statements (period open)'}`,
+    );
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+main().catch((error) => {
+  console.error(`report failed: ${(error as Error).message ?? error}`);
+  process.exit(2);
+});
