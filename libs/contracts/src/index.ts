@@ -3,3 +3,4 @@ export * from './dlq';
 export * from './dto';
 export * from './canonical-json';
 export * from './parse-message';
+export * from './fast-validation';

@@ -60,8 +60,10 @@ export function parseMessage(topic: string, value: Buffer | string | null): Pars
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new InvalidMessageError(DlqCode.INVALID_ENVELOPE, 'value must be a JSON object (a CloudEvent)');
   }
-  const envelope = Object.assign(new CloudEventDto(), pickEnvelope(json as Record<string, unknown>));
-  if (!surelyValidEnvelope(envelope as unknown as Record<string, unknown>)) check(envelope, '', DlqCode.INVALID_ENVELOPE);
+  if (!surelyValidEnvelope(json as Record<string, unknown>)) {
+    check(Object.assign(new CloudEventDto(), pickEnvelope(json as Record<string, unknown>)), '', DlqCode.INVALID_ENVELOPE);
+  }
+  const envelope = json as CloudEventDto;
   const allowed = TYPES_BY_TOPIC[topic] ?? [];
   if (!allowed.includes(envelope.type)) {
     throw new InvalidMessageError(DlqCode.UNKNOWN_TYPE, `type ${JSON.stringify(envelope.type.slice(0, 100))} is not accepted on ${topic} (expected ${allowed.join(' or ')})`);
