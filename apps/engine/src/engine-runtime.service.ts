@@ -6,6 +6,7 @@ import { OutboxRepository } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { DATA_SOURCE } from './engine.tokens';
 import { ExpirySweep } from './expiry/expiry-sweep';
+import { IngestService } from './ingest/ingest.service';
 import { EngineMetrics } from './observability/engine-metrics';
 import { OutboxRelay } from './outbox/outbox-relay';
 
@@ -23,6 +24,7 @@ export class EngineRuntime implements OnApplicationBootstrap, OnApplicationShutd
     private readonly sweep: ExpirySweep,
     private readonly kafka: KafkaGateway,
     private readonly metrics: EngineMetrics,
+    private readonly ingest: IngestService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -60,6 +62,7 @@ export class EngineRuntime implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     await this.kafka.stopConsumers(); // lets an in-flight batch finish and commit first
+    await this.ingest.close();
     await this.relay.idle();
     await this.kafka.close();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();

@@ -9,11 +9,17 @@ import { DATA_SOURCE, PROGRAM } from './engine.tokens';
 import { ExpirySweep } from './expiry/expiry-sweep';
 import { IngestController } from './ingest/ingest.controller';
 import { IngestService } from './ingest/ingest.service';
+import { InlineParser, MessageParser, WorkerParser } from './ingest/message-parser';
 import { RuleEngine } from './ingest/rule-engine.service';
 import { EngineMetrics } from './observability/engine-metrics';
 import { HealthController } from './observability/health.controller';
 import { MetricsController } from './observability/metrics.controller';
 import { OutboxRelay } from './outbox/outbox-relay';
+
+/** Worker-thread parsing when compiled (the worker script exists) and asked for; inline otherwise (e.g. under ts-jest). */
+function messageParser(workers: number): MessageParser {
+  return workers > 0 && WorkerParser.available() ? new WorkerParser(workers) : new InlineParser();
+}
 
 /** Kafka workers, outbox relay, expiry sweep, health and metrics over one configuration. */
 @Module({})
@@ -44,7 +50,7 @@ export class EngineModule {
           provide: IngestService,
           inject: [DATA_SOURCE, RuleEngine, KafkaGateway, Clock, EngineMetrics, OutboxRelay],
           useFactory: (ds: DataSource, rules: RuleEngine, kafka: KafkaGateway, clock: Clock, metrics: EngineMetrics, relay: OutboxRelay) =>
-            new IngestService(ds, rules, () => kafka.getProducer(), config.topics, clock, metrics, () => relay.kick()),
+            new IngestService(ds, rules, () => kafka.getProducer(), config.topics, clock, metrics, () => relay.kick(), messageParser(config.parseWorkers)),
         },
         {
           provide: ExpirySweep,

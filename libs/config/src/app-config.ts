@@ -18,6 +18,8 @@ export interface AppConfig {
   logLevel: string;
   topics: Topics;
   groupId: string;
+  /** worker threads that parse and validate messages (0: on the event loop) */
+  parseWorkers: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -40,8 +42,9 @@ const DEFAULTS: Record<string, string> = {
   CONSUMER_MAX_BYTES: String(4 * 1024 * 1024),
   LOG_LEVEL: 'log',
   KAFKA_GROUP_ID: CONSUMER_GROUP,
+  PARSE_WORKERS: '1',
 };
-const INTEGERS = ['HTTP_PORT', 'TOPIC_PARTITIONS', 'EXPIRY_SWEEP_INTERVAL_MS', 'OUTBOX_POLL_INTERVAL_MS', 'PARTITIONS_CONSUMED_CONCURRENTLY', 'CONSUMER_MAX_BYTES'];
+const INTEGERS = ['PARSE_WORKERS', 'HTTP_PORT', 'TOPIC_PARTITIONS', 'EXPIRY_SWEEP_INTERVAL_MS', 'OUTBOX_POLL_INTERVAL_MS', 'PARTITIONS_CONSUMED_CONCURRENTLY', 'CONSUMER_MAX_BYTES'];
 
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -70,5 +73,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: dto.LOG_LEVEL,
     topics: topicNames(dto.KAFKA_TOPIC_PREFIX ?? ''),
     groupId: dto.KAFKA_GROUP_ID,
+    parseWorkers: dto.PARSE_WORKERS,
   };
 }

@@ -39,6 +39,9 @@ export class EnvDto {
   @IsString() @Matches(/^[A-Za-z0-9._-]+$/, { message: 'KAFKA_GROUP_ID may hold letters, digits, ".", "_" and "-" only' })
   KAFKA_GROUP_ID: string;
 
+  @IsInt() @Min(0) @Max(16)
+  PARSE_WORKERS: number;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: string;
 }

@@ -1,4 +1,4 @@
-import { DLQ_HEADERS, DlqCode, InvalidMessageError, parseMessage, ParsedMessage, TOPICS, Topics } from '@engine/contracts';
+import { DLQ_HEADERS, DlqCode, ParsedMessage, TOPICS, Topics } from '@engine/contracts';
 import { Clock } from '@engine/config';
 import { eventKey } from '@engine/domain';
 import { InboundBatch, InboundMessage, MessageProducer, OutboundMessage } from '@engine/messaging';
@@ -6,6 +6,7 @@ import { emptyKeys, EventStoreRepository, keysOf, StoredEvent } from '@engine/pe
 import { DataSource } from 'typeorm';
 import { EngineMetrics } from '../observability/engine-metrics';
 import { phaseTimer as t } from '../observability/phase-timer';
+import { InlineParser, MessageParser } from './message-parser';
 import { RuleEngine } from './rule-engine.service';
 
 export interface DeadLetter {
@@ -52,32 +53,34 @@ export class IngestService {
     private readonly clock: Clock,
     private readonly metrics: EngineMetrics,
     private readonly afterCommit: () => void,
+    private readonly parser: MessageParser = new InlineParser(),
     private readonly maxMessagesPerTransaction = 20_000,
   ) {}
 
   /** Resolves once the batch is committed to the database (its DLQ messages acknowledged by the broker). */
-  handleBatch(batch: InboundBatch): Promise<BatchReport> {
-    const parsed = this.parse(batch);
+  async handleBatch(batch: InboundBatch): Promise<BatchReport> {
+    const parsed = await this.parse(batch);
     return new Promise<BatchReport>((resolve, reject) => {
       this.queue.push({ batch: parsed, resolve, reject });
       this.pump();
     });
   }
 
-  private parse(batch: InboundBatch): ParsedBatch {
+  private async parse(batch: InboundBatch): Promise<ParsedBatch> {
     const started = process.hrtime.bigint();
-    const logicalTopic = this.logicalTopic(batch.topic);
+    const outcomes = await this.parser.parse(this.logicalTopic(batch.topic), batch.messages.map((m) => m.value));
     const out: ParsedBatch = { batch, valid: [], invalid: [] };
-    for (const message of batch.messages) {
-      try {
-        out.valid.push({ parsed: parseMessage(logicalTopic, message.value), message });
-      } catch (error) {
-        if (!(error instanceof InvalidMessageError)) throw error;
-        out.invalid.push({ message, code: error.code, reason: error.message });
-      }
-    }
+    outcomes.forEach((outcome, i) => {
+      const message = batch.messages[i];
+      if (outcome.ok) out.valid.push({ parsed: { event: outcome.event, hash: outcome.hash }, message });
+      else out.invalid.push({ message, code: outcome.code, reason: outcome.reason });
+    });
     t.add('parse', Number(process.hrtime.bigint() - started) / 1e6);
     return out;
+  }
+
+  async close(): Promise<void> {
+    await this.parser.close();
   }
 
   private pump(): void {

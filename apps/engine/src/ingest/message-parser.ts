@@ -1,0 +1,79 @@
+import { DlqCode, InvalidMessageError, parseMessage, ParsedMessage } from '@engine/contracts';
+import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type ParseOutcome = ({ ok: true } & ParsedMessage) | { ok: false; code: DlqCode; reason: string };
+
+/** Parses and validates the values of one partition batch (contract topic name given). */
+export interface MessageParser {
+  parse(topic: string, values: (Buffer | null)[]): Promise<ParseOutcome[]>;
+  close(): Promise<void>;
+}
+
+export function parseAll(topic: string, values: (Buffer | Uint8Array | null)[]): ParseOutcome[] {
+  return values.map((value) => {
+    try {
+      const buffer = value === null ? null : Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      return { ok: true, ...parseMessage(topic, buffer) };
+    } catch (error) {
+      if (error instanceof InvalidMessageError) return { ok: false, code: error.code, reason: error.message };
+      throw error;
+    }
+  });
+}
+
+/** Parsing on the event loop (tests, and machines with one core). */
+export class InlineParser implements MessageParser {
+  async parse(topic: string, values: (Buffer | null)[]): Promise<ParseOutcome[]> {
+    return parseAll(topic, values);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/**
+ * Parsing (JSON, validation, payload hash) on worker threads, so that it runs on another core while the event
+ * loop does Kafka, the rules and the database. Results come back in order per call.
+ */
+export class WorkerParser implements MessageParser {
+  private readonly workers: Worker[];
+  private next = 0;
+  private sequence = 0;
+  private readonly pending = new Map<number, { resolve: (r: ParseOutcome[]) => void; reject: (e: Error) => void }>();
+
+  constructor(count: number, script = join(__dirname, 'parse.worker.js')) {
+    this.workers = Array.from({ length: count }, () => {
+      const worker = new Worker(script);
+      worker.on('message', (reply: { id: number; results?: ParseOutcome[]; error?: string }) => {
+        const waiter = this.pending.get(reply.id);
+        this.pending.delete(reply.id);
+        if (reply.error !== undefined) waiter?.reject(new Error(`parse worker: ${reply.error}`));
+        else waiter?.resolve(reply.results!);
+      });
+      worker.on('error', (error) => {
+        for (const waiter of this.pending.values()) waiter.reject(error);
+        this.pending.clear();
+      });
+      worker.unref();
+      return worker;
+    });
+  }
+
+  static available(): boolean {
+    return existsSync(join(__dirname, 'parse.worker.js'));
+  }
+
+  parse(topic: string, values: (Buffer | null)[]): Promise<ParseOutcome[]> {
+    const id = ++this.sequence;
+    const worker = this.workers[this.next++ % this.workers.length];
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ id, topic, values });
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
