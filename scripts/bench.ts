@@ -113,6 +113,7 @@ async function kafkaCeiling(kafka: KafkaGateway, topics: Topics, expected: numbe
     handle: async (batch) => {
       count += batch.messages.length;
       if (count >= expected && !finished) finished = Date.now();
+      return { applied: Promise.resolve() };
     },
   });
   await pollUntil(async () => finished > 0, 10 * 60_000, 50, 'the bare consumer');
@@ -148,6 +149,7 @@ async function latency(kafka: KafkaGateway, topics: Topics, seconds: number, rat
           sent.delete(referralId);
         }
       }
+      return { applied: Promise.resolve() };
     },
   });
   await new Promise((r) => setTimeout(r, 3000)); // let the reader join

@@ -30,6 +30,7 @@ export async function createEngineApp(config: AppConfig): Promise<INestApplicati
           log.warn(`batch failed (attempt ${attempt}), retrying: ${(error as Error).message}`);
         },
         onRecovered: () => log.log('batch processing recovered'),
+        onCommitError: (error) => log.warn(`offset commit failed (the batch will be re-read and deduplicated): ${(error as Error).message}`),
       }),
     },
     { inheritAppConfig: true },

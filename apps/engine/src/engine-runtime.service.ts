@@ -61,7 +61,10 @@ export class EngineRuntime implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
-    await this.kafka.stopConsumers(); // lets an in-flight batch finish and commit first
+    this.kafka.pauseConsumers(); // no new batches; those taken are applied and their offsets committed
+    await this.ingest.idle(15_000);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // offset commits follow the database commit
+    await this.kafka.stopConsumers();
     await this.ingest.close();
     await this.relay.idle();
     await this.kafka.close();

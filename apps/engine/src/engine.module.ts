@@ -26,6 +26,7 @@ function messageParser(workers: number): MessageParser {
 export class EngineModule {
   static register(config: AppConfig, program: Program = STANDARD_PROGRAM): DynamicModule {
     const kafkaLogger = new Logger('Kafka');
+    const ingestLogger = new Logger('Ingest');
     return {
       module: EngineModule,
       controllers: [IngestController, HealthController, MetricsController],
@@ -50,7 +51,12 @@ export class EngineModule {
           provide: IngestService,
           inject: [DATA_SOURCE, RuleEngine, KafkaGateway, Clock, EngineMetrics, OutboxRelay],
           useFactory: (ds: DataSource, rules: RuleEngine, kafka: KafkaGateway, clock: Clock, metrics: EngineMetrics, relay: OutboxRelay) =>
-            new IngestService(ds, rules, () => kafka.getProducer(), config.topics, clock, metrics, () => relay.kick(), messageParser(config.parseWorkers)),
+            new IngestService(ds, rules, () => kafka.getProducer(), config.topics, clock, metrics, () => relay.kick(), messageParser(config.parseWorkers),
+              (error, attempt) => {
+                metrics.batchFailures.inc();
+                ingestLogger.warn(`transaction failed (attempt ${attempt}), retrying: ${(error as Error).message}`);
+              },
+              () => ingestLogger.log('transactions recovered')),
         },
         {
           provide: ExpirySweep,

@@ -14,6 +14,7 @@ export interface KafkaBatchServerOptions {
   beforeListen?: () => Promise<void>;
   onError?: (error: unknown, attempt: number) => void;
   onRecovered?: () => void;
+  onCommitError?: (error: unknown) => void;
 }
 
 /**
@@ -38,6 +39,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
         handle: (batch) => this.dispatch(batch),
         onError: this.options.onError,
         onRecovered: this.options.onRecovered,
+        onCommitError: this.options.onCommitError,
       });
       callback();
     } catch (error) {
@@ -45,11 +47,14 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
     }
   }
 
-  private async dispatch(batch: InboundBatch): Promise<void> {
+  /** Hands the batch to the handler; its result's `applied` (if any) gates the offset commit. */
+  private async dispatch(batch: InboundBatch): Promise<{ applied: Promise<unknown> }> {
     const handler = this.getHandlerByPattern(INPUT_BATCH);
     if (!handler) throw new Error(`no @EventPattern('${INPUT_BATCH}') handler is registered`);
-    const result = await handler(batch);
-    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+    let result = await handler(batch);
+    if (isObservable(result)) result = await lastValueFrom(result, { defaultValue: undefined });
+    const applied = (result as { applied?: Promise<unknown> } | undefined)?.applied;
+    return { applied: applied ?? Promise.resolve() };
   }
 
   async close(): Promise<void> {

@@ -11,12 +11,53 @@ export interface KafkaGatewayOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Bytes of messages per produce request. kafkajs writes one record batch per partition and never splits it, and
+ * the broker refuses a batch larger than the topic's max.message.bytes (1 MiB by default) with MESSAGE_TOO_LARGE.
+ * Without a cap, a burst of one key (commission.accrued is keyed by partner: ~2,000 outbox rows of one partner)
+ * or the dead letters of one transaction would be refused on every retry, forever. A bigger message goes alone.
+ */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+const bytes = (value: string | Buffer | null | undefined) => (value == null ? 0 : typeof value === 'string' ? Buffer.byteLength(value) : value.length);
+
+function sizeOf(message: OutboundMessage): number {
+  let size = 64 + bytes(message.key) + bytes(message.value);
+  for (const [name, value] of Object.entries(message.headers ?? {})) size += bytes(name) + bytes(value);
+  return size;
+}
+
+/** Splits batches into consecutive produce requests of at most MAX_REQUEST_BYTES, keeping the order per topic. */
+function byRequest(batches: { topic: string; messages: OutboundMessage[] }[]): { topic: string; messages: OutboundMessage[] }[][] {
+  const requests: { topic: string; messages: OutboundMessage[] }[][] = [];
+  let current = new Map<string, OutboundMessage[]>();
+  let size = 0;
+  const flush = () => {
+    if (current.size > 0) requests.push([...current].map(([topic, messages]) => ({ topic, messages })));
+    current = new Map();
+    size = 0;
+  };
+  for (const { topic, messages } of batches) {
+    for (const message of messages) {
+      const messageSize = sizeOf(message);
+      if (size > 0 && size + messageSize > MAX_REQUEST_BYTES) flush();
+      const list = current.get(topic) ?? [];
+      list.push(message);
+      current.set(topic, list);
+      size += messageSize;
+    }
+  }
+  flush();
+  return requests;
+}
+
 /** The one place that speaks kafkajs: topics, a producer, batch consumers, lag. */
 export class KafkaGateway {
   private readonly kafka: Kafka;
   private admin?: Admin;
   private producer?: Producer;
   private readonly consumers: Consumer[] = [];
+  private readonly subscriptions = new Map<Consumer, string[]>();
 
   constructor(private readonly options: KafkaGatewayOptions) {
     this.kafka = new Kafka({
@@ -74,11 +115,12 @@ export class KafkaGateway {
     const encode = (messages: OutboundMessage[]) => messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers }));
     return {
       send: async (topic, messages) => {
-        if (messages.length > 0) await producer.send({ topic, acks: -1, messages: encode(messages) });
+        for (const request of byRequest([{ topic, messages }])) await producer.send({ topic, acks: -1, messages: encode(request[0].messages) });
       },
       sendMany: async (batches) => {
-        const topicMessages = batches.filter((b) => b.messages.length > 0).map((b) => ({ topic: b.topic, messages: encode(b.messages) }));
-        if (topicMessages.length > 0) await producer.sendBatch({ acks: -1, topicMessages });
+        for (const request of byRequest(batches)) {
+          await producer.sendBatch({ acks: -1, topicMessages: request.map((b) => ({ topic: b.topic, messages: encode(b.messages) })) });
+        }
       },
     };
   }
@@ -100,6 +142,7 @@ export class KafkaGateway {
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 },
     });
     this.consumers.push(consumer);
+    this.subscriptions.set(consumer, options.topics);
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics, fromBeginning: true });
     await consumer.run({
@@ -117,23 +160,30 @@ export class KafkaGateway {
             headers: {},
           })),
         };
-        for (let attempt = 1; ; attempt++) {
+        let applied: Promise<unknown> | undefined;
+        for (let attempt = 1; !applied; attempt++) {
           if (!isRunning() || isStale()) return;
           try {
-            await options.handle(inbound);
+            ({ applied } = await options.handle(inbound));
             if (attempt > 1) options.onRecovered?.();
-            break;
           } catch (error) {
             options.onError?.(error, attempt);
             await sleep(Math.min(200 * 2 ** Math.min(attempt, 5), 5_000));
             await heartbeat().catch(() => undefined);
           }
         }
+        // The fetch position moves on now; the committed offset only once the batch is durably applied. A member
+        // that lost the partition meanwhile does not commit (its successor re-reads; the database dedupes).
         const last = batch.messages[batch.messages.length - 1].offset;
         resolveOffset(last);
-        if (!isRunning() || isStale()) return;
-        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
-        await heartbeat();
+        const offset = (BigInt(last) + 1n).toString();
+        applied
+          .then(async () => {
+            if (!isRunning() || isStale()) return;
+            await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]);
+          })
+          .catch((error) => options.onCommitError?.(error));
+        await heartbeat().catch(() => undefined);
       },
     });
     return {
@@ -209,6 +259,17 @@ export class KafkaGateway {
       await consumer.disconnect();
     }
     return messages;
+  }
+
+  /** Stops fetching (graceful shutdown: lets what was taken be applied and committed first). */
+  pauseConsumers(): void {
+    for (const consumer of this.consumers) {
+      try {
+        consumer.pause((this.subscriptions.get(consumer) ?? []).map((topic) => ({ topic })));
+      } catch {
+        // not running
+      }
+    }
   }
 
   async stopConsumers(): Promise<void> {

@@ -44,11 +44,16 @@ export interface BatchConsumerOptions {
   topics: string[];
   partitionsConsumedConcurrently: number;
   maxBytes: number;
-  /** Called once per fetched partition batch; offsets are committed only after it resolves. */
-  handle: (batch: InboundBatch) => Promise<void>;
+  /**
+   * Called once per fetched partition batch. Resolves when the batch is taken (the consumer then fetches on);
+   * `applied` resolves once it is durably applied, and only then is its offset committed to Kafka.
+   */
+  handle: (batch: InboundBatch) => Promise<{ applied: Promise<unknown> }>;
   /** Called when `handle` fails; the batch is retried after `retryDelayMs(attempt)`. */
   onError?: (error: unknown, attempt: number) => void;
   onRecovered?: () => void;
+  /** An offset commit failed (e.g. after a rebalance); the batch will be re-read and deduplicated. */
+  onCommitError?: (error: unknown) => void;
 }
 
 export interface RunningConsumer {

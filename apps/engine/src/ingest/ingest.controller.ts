@@ -8,8 +8,9 @@ import { IngestService } from './ingest.service';
 export class IngestController {
   constructor(private readonly ingest: IngestService) {}
 
+  /** Returns once the batch is queued; `applied` settles when it is committed (then its offset is committed). */
   @EventPattern(INPUT_BATCH)
-  async onBatch(@Payload() batch: InboundBatch): Promise<void> {
-    await this.ingest.handleBatch(batch);
+  async onBatch(@Payload() batch: InboundBatch): Promise<{ applied: Promise<unknown> }> {
+    return this.ingest.accept(batch);
   }
 }

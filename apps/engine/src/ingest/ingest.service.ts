@@ -36,14 +36,17 @@ interface Pending {
 
 /**
  * Consumed batches → database transactions. Partition batches that arrive while a transaction is running are
- * merged into the next one (group commit). One transaction holds the dedupe records (the event store), referral
+ * merged into the next one (group commit), and the consumer fetches ahead while a transaction runs (bounded). One transaction holds the dedupe records (the event store), referral
  * state, ledger entries and outbox rows; bad messages go to the DLQ before it commits, and the transport
  * commits the Kafka offsets after it.
  */
 export class IngestService {
   private readonly store = new EventStoreRepository();
   private readonly queue: Pending[] = [];
+  private readonly spaceWaiters: (() => void)[] = [];
+  private queuedMessages = 0;
   private busy = false;
+  private closed = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -54,16 +57,39 @@ export class IngestService {
     private readonly metrics: EngineMetrics,
     private readonly afterCommit: () => void,
     private readonly parser: MessageParser = new InlineParser(),
+    private readonly onFailure: (error: unknown, attempt: number) => void = () => undefined,
+    private readonly onRecovered: () => void = () => undefined,
     private readonly maxMessagesPerTransaction = 20_000,
+    private readonly maxQueuedMessages = 40_000,
   ) {}
 
   /** Resolves once the batch is committed to the database (its DLQ messages acknowledged by the broker). */
   async handleBatch(batch: InboundBatch): Promise<BatchReport> {
+    return (await this.accept(batch)).applied;
+  }
+
+  /**
+   * Parses a batch and queues it for the next transaction. Resolves as soon as it is queued (so the consumer can
+   * fetch the next batch while this one is written), or later when the queue is full (back-pressure); `applied`
+   * resolves once it is committed. A failing transaction is retried with backoff until it commits.
+   */
+  async accept(batch: InboundBatch): Promise<{ applied: Promise<BatchReport> }> {
     const parsed = await this.parse(batch);
-    return new Promise<BatchReport>((resolve, reject) => {
+    while (this.queuedMessages >= this.maxQueuedMessages && !this.closed) await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+    if (this.closed) throw new Error('ingest is closed');
+    const applied = new Promise<BatchReport>((resolve, reject) => {
       this.queue.push({ batch: parsed, resolve, reject });
+      this.queuedMessages += batch.messages.length;
       this.pump();
     });
+    applied.catch(() => undefined); // a rejection (only at shutdown) is the caller's to observe
+    return { applied };
+  }
+
+  /** Waits until every accepted batch is committed (or `timeoutMs` passes). */
+  async idle(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((this.busy || this.queue.length > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   private async parse(batch: InboundBatch): Promise<ParsedBatch> {
@@ -80,11 +106,14 @@ export class IngestService {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    for (const pending of this.queue.splice(0)) pending.reject(new Error('ingest is closed'));
+    for (const wake of this.spaceWaiters.splice(0)) wake();
     await this.parser.close();
   }
 
   private pump(): void {
-    if (this.busy || this.queue.length === 0) return;
+    if (this.busy || this.queue.length === 0 || this.closed) return;
     this.busy = true;
     const group: Pending[] = [];
     let size = 0;
@@ -93,12 +122,36 @@ export class IngestService {
       size += next.batch.batch.messages.length;
       group.push(next);
     }
-    this.process(group.map((p) => p.batch))
-      .then((report) => group.forEach((p) => p.resolve(report)), (error) => group.forEach((p) => p.reject(error)))
-      .finally(() => {
-        this.busy = false;
-        this.pump();
-      });
+    void this.commitGroup(group, size).finally(() => {
+      this.busy = false;
+      this.pump();
+    });
+  }
+
+  /** Commits one group, retrying with backoff (database down, connection lost…) until it succeeds or we close. */
+  private async commitGroup(group: Pending[], size: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const report = await this.process(group.map((p) => p.batch));
+        this.release(size);
+        if (attempt > 1) this.onRecovered();
+        group.forEach((p) => p.resolve(report));
+        return;
+      } catch (error) {
+        this.onFailure(error, attempt);
+        if (this.closed) {
+          this.release(size);
+          group.forEach((p) => p.reject(error));
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** Math.min(attempt, 6), 5_000)));
+      }
+    }
+  }
+
+  private release(size: number): void {
+    this.queuedMessages -= size;
+    if (this.queuedMessages < this.maxQueuedMessages) for (const wake of this.spaceWaiters.splice(0)) wake();
   }
 
   /** The contract name of a (possibly prefixed) topic, which decides the event types it may carry. */
