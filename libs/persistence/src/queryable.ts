@@ -3,19 +3,18 @@ export interface Queryable {
   query<T = any>(sql: string, parameters?: unknown[]): Promise<T>;
 }
 
-/** Advisory lock keys. The engine serialises every write to the rule state behind one transaction lock. */
+/** Advisory lock keys (the rule state itself is locked through its version row, see lockRuleState). */
 export const LOCKS = {
-  ruleState: 727_100,
   outboxRelay: 727_200,
 } as const;
 
 /**
- * Takes the rule-state lock for the rest of the transaction and bumps the rule-state version. Every writer of
- * referral state, ledger entries or periods calls it first; the returned version tells an engine instance
- * whether anyone else wrote since its own last commit (then its in-memory state is dropped).
+ * Takes the rule-state lock for the rest of the transaction and bumps the rule-state version, in one round trip:
+ * the row lock of the single `rule_state_version` row is the lock (held until COMMIT or ROLLBACK), so every
+ * writer of referral state, ledger entries or periods is serialised behind it. The returned version tells an
+ * engine instance whether anyone else wrote since its own last commit (then its in-memory state is dropped).
  */
 export async function lockRuleState(q: Queryable): Promise<bigint> {
-  await q.query('SELECT pg_advisory_xact_lock($1)', [LOCKS.ruleState]);
   // (a CTE, so that TypeORM returns plain rows rather than [rows, count] for an UPDATE)
   const rows: { version: string }[] = await q.query(
     'WITH bumped AS (UPDATE rule_state_version SET version = version + 1 WHERE id = 1 RETURNING version) SELECT version::text FROM bumped',

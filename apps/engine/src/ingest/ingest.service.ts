@@ -59,8 +59,8 @@ export class IngestService {
     private readonly parser: MessageParser = new InlineParser(),
     private readonly onFailure: (error: unknown, attempt: number) => void = () => undefined,
     private readonly onRecovered: () => void = () => undefined,
-    private readonly maxMessagesPerTransaction = 20_000,
-    private readonly maxQueuedMessages = 40_000,
+    private readonly maxMessagesPerTransaction = 5_000,
+    private readonly maxQueuedMessages = 10_000,
   ) {}
 
   /** Resolves once the batch is committed to the database (its DLQ messages acknowledged by the broker). */

@@ -44,7 +44,7 @@ export class RuleStateCache {
 
   constructor(
     private readonly isGeneric: (domain: string) => boolean,
-    private readonly maxEvents = 400_000,
+    private readonly maxEvents = 150_000,
     private readonly store = new EventStoreRepository(),
     private readonly referralRepository = new ReferralStateRepository(),
     private readonly ledger = new LedgerRepository(),
@@ -117,6 +117,14 @@ export class RuleStateCache {
           this.cachedEvents++;
         }
       }
+    }
+    // No stored event names this referral id: it has no referral row and no ledger entries yet (both only ever
+    // come from a stored submission), so there is nothing to read for it.
+    for (const key of missing) {
+      if (key[0] !== 'r' || this.events.get(key)!.length > 0) continue;
+      const referralId = key.slice(2);
+      if (!this.referrals.has(referralId)) this.referrals.set(referralId, null);
+      if (!this.posted.has(referralId)) this.posted.set(referralId, new Map());
     }
   }
 
