@@ -128,17 +128,25 @@ export class IngestService {
     });
   }
 
-  /** Commits one group, retrying with backoff (database down, connection lost…) until it succeeds or we close. */
+  /**
+   * Commits one group, retrying with backoff (database down, connection lost…) until it succeeds or we close.
+   * When the database refuses the data itself (SQLSTATE classes 22/23/54) twice, the group is applied one
+   * message per transaction and a message the database still refuses is dead-lettered (INVALID_DATA): one bad
+   * message never stops a partition.
+   */
   private async commitGroup(group: Pending[], size: number): Promise<void> {
+    let dataErrors = 0;
     for (let attempt = 1; ; attempt++) {
       try {
-        const report = await this.process(group.map((p) => p.batch));
+        const batches = group.map((p) => p.batch);
+        const report = dataErrors >= 2 ? await this.processOneByOne(batches) : await this.process(batches);
         this.release(size);
         if (attempt > 1) this.onRecovered();
         group.forEach((p) => p.resolve(report));
         return;
       } catch (error) {
         this.onFailure(error, attempt);
+        if (isDataError(error)) dataErrors++;
         if (this.closed) {
           this.release(size);
           group.forEach((p) => p.reject(error));
@@ -152,6 +160,29 @@ export class IngestService {
   private release(size: number): void {
     this.queuedMessages -= size;
     if (this.queuedMessages < this.maxQueuedMessages) for (const wake of this.spaceWaiters.splice(0)) wake();
+  }
+
+  /** Isolation mode: each valid message in its own transaction; the ones the database refuses go to the DLQ. */
+  private async processOneByOne(batches: ParsedBatch[]): Promise<BatchReport> {
+    const total: BatchReport = { applied: 0, duplicates: 0, deadLetters: [] };
+    const units: ParsedBatch[] = batches.flatMap((b) => [
+      { batch: b.batch, valid: [], invalid: b.invalid },
+      ...b.valid.map((v) => ({ batch: { ...b.batch, messages: [v.message] }, valid: [v], invalid: [] })),
+    ]);
+    for (const unit of units) {
+      let report: BatchReport;
+      try {
+        report = await this.process([unit]);
+      } catch (error) {
+        if (!isDataError(error) || unit.valid.length === 0) throw error;
+        const reason = `the database refused this event: ${(error as Error).message}`.slice(0, 500);
+        report = await this.process([{ batch: unit.batch, valid: [], invalid: [{ message: unit.valid[0].message, code: DlqCode.INVALID_DATA, reason }] }]);
+      }
+      total.applied += report.applied;
+      total.duplicates += report.duplicates;
+      total.deadLetters.push(...report.deadLetters);
+    }
+    return total;
   }
 
   /** The contract name of a (possibly prefixed) topic, which decides the event types it may carry. */
@@ -215,6 +246,12 @@ export class IngestService {
     this.afterCommit();
     return { applied, duplicates, deadLetters };
   }
+}
+
+/** An error about the data (not the connection): SQLSTATE 22xxx data exception, 23xxx integrity, 54xxx limits. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown; driverError?: { code?: unknown } })?.driverError?.code ?? (error as { code?: unknown })?.code;
+  return typeof code === 'string' && /^(22|23|54)/.test(code);
 }
 
 function conflict(message: InboundMessage): DeadLetter {

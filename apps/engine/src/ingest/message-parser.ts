@@ -18,7 +18,8 @@ export function parseAll(topic: string, values: (Buffer | Uint8Array | null)[]):
       return { ok: true, ...parseMessage(topic, buffer) };
     } catch (error) {
       if (error instanceof InvalidMessageError) return { ok: false, code: error.code, reason: error.message };
-      throw error;
+      // A message that trips the validator itself still must not stop its partition.
+      return { ok: false, code: DlqCode.INVALID_DATA, reason: `could not be validated: ${String((error as Error)?.message ?? error).slice(0, 300)}` };
     }
   });
 }

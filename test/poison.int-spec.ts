@@ -1,0 +1,43 @@
+import { cloudEvents as ce } from '@engine/testing';
+import { EngineHarness } from './support/engine-harness';
+
+/**
+ * A message that passes validation but that the database refuses must not stop its partition: after two
+ * data errors the group is applied one message per transaction and the refused one is dead-lettered.
+ */
+describe('a message the database refuses', () => {
+  let harness: EngineHarness;
+
+  beforeAll(async () => {
+    harness = await EngineHarness.create({ label: 'poison', engineNow: '2026-11-01T00:00:00Z' });
+    await harness.start();
+    // Stand-in for any data the database cannot take: a trigger raising a data exception (SQLSTATE 22023).
+    await harness.query(`
+      CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.event_id = 'poison-1' THEN RAISE EXCEPTION 'refused for the test' USING ERRCODE = '22023'; END IF;
+        RETURN NEW;
+      END $$`);
+    await harness.query(`CREATE TRIGGER refuse_poison BEFORE INSERT ON input_event FOR EACH ROW EXECUTE FUNCTION refuse_poison()`);
+  });
+
+  afterAll(async () => {
+    await harness?.dispose();
+  });
+
+  it('dead-letters it with INVALID_DATA and applies every other message of its batch', async () => {
+    await harness.publish([
+      ce.submitted({ referralId: 'R-P1', partnerId: 'P-P', domain: 'poison-one.example', time: '2026-10-01T00:00:00Z' }),
+      ce.submitted({ referralId: 'R-P2', partnerId: 'P-P', domain: 'poison-two.example', time: '2026-10-01T00:00:00Z', id: 'poison-1' }),
+      ce.submitted({ referralId: 'R-P3', partnerId: 'P-P', domain: 'poison-three.example', time: '2026-10-01T00:00:00Z' }),
+    ]);
+    await harness.settled();
+    const referrals = await harness.query(`SELECT referral_id FROM referral ORDER BY referral_id`);
+    expect(referrals.map((r) => r.referral_id)).toEqual(['R-P1', 'R-P3']);
+    const dlq = await harness.kafka.readTopic(harness.config.topics.dlq);
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0].headers['x-error-code']).toBe('INVALID_DATA');
+    expect(dlq[0].headers['x-error-message']).toContain('refused for the test');
+    expect(JSON.parse(dlq[0].value!.toString()).id).toBe('poison-1');
+  });
+});
