@@ -36,9 +36,9 @@ interface Pending {
 
 /**
  * Consumed batches → database transactions. Partition batches that arrive while a transaction is running are
- * merged into the next one (group commit), and the consumer fetches ahead while a transaction runs (bounded). One transaction holds the dedupe records (the event store), referral
- * state, ledger entries and outbox rows; bad messages go to the DLQ before it commits, and the transport
- * commits the Kafka offsets after it.
+ * merged into the next one (group commit), and the consumer fetches ahead while a transaction runs (bounded).
+ * One transaction holds the dedupe records (the event store), referral state, ledger entries and outbox rows;
+ * bad messages go to the DLQ before it commits, and the transport commits the Kafka offsets after it.
  */
 export class IngestService {
   private readonly store = new EventStoreRepository();
