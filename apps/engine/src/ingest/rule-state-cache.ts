@@ -44,7 +44,7 @@ export class RuleStateCache {
 
   constructor(
     private readonly isGeneric: (domain: string) => boolean,
-    private readonly maxEvents = 150_000,
+    private readonly maxEntries = 60_000,
     private readonly store = new EventStoreRepository(),
     private readonly referralRepository = new ReferralStateRepository(),
     private readonly ledger = new LedgerRepository(),
@@ -52,7 +52,8 @@ export class RuleStateCache {
 
   /** Call right after lockRuleState with the version it returned. */
   begin(version: bigint): void {
-    if (this.committedVersion === null || version !== this.committedVersion + 1n || this.cachedEvents > this.maxEvents) this.clear();
+    const size = this.cachedEvents + this.referrals.size + this.posted.size;
+    if (this.committedVersion === null || version !== this.committedVersion + 1n || size > this.maxEntries) this.clear();
     this.pendingVersion = version;
   }
 
