@@ -48,7 +48,7 @@ describe('fault: engine SIGKILLed mid-load and restarted', () => {
 
     const ledger = await compareLedger(context, reference);
     const outputs = await compareOutputs(context);
-    const dlq = await compareDeadLetters(context, reference);
+    const dlq = await compareDeadLetters(context, reference, { checkCoordinates: true });
     recordOutcome('engine-kill', {
       seed, runs: 1, messages: messages.length, validEvents: total, kills, exits: engine.exits, batchRetries: engine.batchRetries,
       ledger: { ...ledger, differences: ledger.differences.length }, outputs: { ...outputs, differences: outputs.differences.length },

@@ -162,6 +162,44 @@ describe('parseMessage: rejected messages', () => {
     });
   });
 
+  describe('messages that would otherwise fail every transaction (found by test/fuzz.int-spec.ts)', () => {
+    it.each([
+      ['prospect an empty array', submissionData({ prospect: [] }), 'data.prospect'],
+      ['prospect an array of a prospect', submissionData({ prospect: [{ companyName: 'Acme', emailDomain: 'acme.com' }] }), 'data.prospect'],
+      ['U+0000 in a stored id', submissionData({ referralId: 'r\u00001' }), 'data.referralId'],
+      ['an unpaired high surrogate', submissionData({ partnerId: 'p\ud800' }), 'data.partnerId'],
+      ['an unpaired low surrogate', submissionData({ channel: '\udfffweb' }), 'data.channel'],
+    ])('%s: INVALID_DATA', (_, data, field) => {
+      const error = rejection(TOPICS.referrals, JSON.stringify(envelope('referral.submitted', data)));
+      expect(error.code).toBe(DlqCode.INVALID_DATA);
+      expect(error.message).toContain(field);
+    });
+
+    it.each([
+      ['year 0000 (PostgreSQL has no year 0)', { time: '0000-06-01T00:00:00Z' }, 'time'],
+      ['late 9999 (an expiry would be in year 10000)', { time: '9999-12-31T00:00:00Z' }, 'time'],
+      ['before 1970', { time: '1969-12-31T23:59:59Z' }, 'time'],
+      ['U+0000 in the source', { source: 'billing\u0000' }, 'source'],
+      ['an unpaired surrogate in the id', { id: 'evt-\ud83d' }, 'id'],
+    ])('%s: INVALID_ENVELOPE', (_, overrides, field) => {
+      const error = rejection(TOPICS.billing, usage(usageData(), overrides));
+      expect(error.code).toBe(DlqCode.INVALID_ENVELOPE);
+      expect(error.message).toContain(field);
+    });
+
+    it('a source and id too wide for the event store key (characters of four UTF-8 bytes)', () => {
+      const wide = (n: number) => '\u{1F600}'.repeat(n);
+      const error = rejection(TOPICS.billing, usage(usageData(), { source: wide(400), id: wide(250) }));
+      expect(error.code).toBe(DlqCode.INVALID_ENVELOPE);
+      expect(error.message).toContain('source, id');
+      expect(parseMessage(TOPICS.billing, usage(usageData(), { source: 's'.repeat(512), id: 'i'.repeat(256) })).event.id).toHaveLength(256);
+    });
+
+    it('a well-formed astral character is fine', () => {
+      expect(parseMessage(TOPICS.billing, usage(usageData({ customerId: 'c-\ud83d\ude00' }))).event.type).toBe('billing.usage_billed');
+    });
+  });
+
   describe('UNSUPPORTED_CURRENCY', () => {
     it.each([['billing.usage_billed', usageData({ currency: 'GBP' })], ['billing.refunded', refundData({ currency: 'GBP' })], ['billing.usage_billed', usageData({ currency: 'XYZ' })]])(
       '%s in %j',

@@ -17,6 +17,36 @@ export interface ParsedMessage {
 
 type KnownType = keyof typeof DATA_DTO_BY_TYPE;
 
+/**
+ * Event times the ledger can hold. PostgreSQL has no year 0 and JavaScript writes years past 9999 as "+010000-…",
+ * which PostgreSQL refuses: such a time (or an expiry computed from it) would fail every transaction that holds it.
+ */
+const MIN_EVENT_TIME = Date.UTC(1970, 0, 1);
+const MAX_EVENT_TIME = Date.UTC(9000, 0, 1);
+const MAX_KEY_BYTES = 2048;
+
+/** The string fields of each event type that the engine stores (and sends to PostgreSQL inside JSON). */
+const STORED_DATA_FIELDS: Record<KnownType, string[]> = {
+  'referral.submitted': ['referralId', 'partnerId', 'partnerDomain', 'prospectDomain', 'channel'],
+  'customer.signed_up': ['customerId', 'emailDomain', 'referralCode'],
+  'customer.activated': ['customerId'],
+  'billing.usage_billed': ['customerId', 'invoiceLineId', 'productCode'],
+  'billing.refunded': ['customerId', 'refundId', 'invoiceLineId'],
+};
+
+const SUSPECT = /[\u0000\ud800-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * PostgreSQL text cannot hold U+0000, and its JSON parser refuses an unpaired surrogate (JSON.stringify writes one
+ * as an escape): a stored field with either would fail its transaction on every retry and stop the partition.
+ */
+function storable(value: unknown, field: string, code: DlqCode): void {
+  if (typeof value !== 'string' || !SUSPECT.test(value)) return;
+  if (value.includes('\u0000')) throw new InvalidMessageError(code, `${field}: must not contain U+0000`);
+  if (LONE_SURROGATE.test(value)) throw new InvalidMessageError(code, `${field}: must be well-formed Unicode (unpaired surrogate)`);
+}
+
 function describe(errors: ValidationError[], prefix: string): string[] {
   return errors.flatMap((error) => {
     const path = `${prefix}${error.property}`;
@@ -79,35 +109,53 @@ export function parseMessage(topic: string, value: Buffer | string | null): Pars
     check(plainToInstance(DATA_DTO_BY_TYPE[type] as new () => object, envelope.data), 'data.', DlqCode.INVALID_DATA);
   }
   const base = { source: envelope.source, id: envelope.id, time: parseRfc3339(envelope.time)! };
+  if (base.time < MIN_EVENT_TIME || base.time >= MAX_EVENT_TIME) {
+    throw new InvalidMessageError(DlqCode.INVALID_ENVELOPE, `time: ${JSON.stringify(envelope.time)} is outside 1970-01-01 .. 9000-01-01`);
+  }
+  storable(base.source, 'source', DlqCode.INVALID_ENVELOPE);
+  storable(base.id, 'id', DlqCode.INVALID_ENVELOPE);
+  // (source, id) is the event store's primary key: a btree entry holds at most 2704 bytes. The DTO limits count
+  // characters, and 512 + 256 characters of four UTF-8 bytes each would not fit (every retry would fail).
+  if (base.source.length + base.id.length > 512 && Buffer.byteLength(base.source) + Buffer.byteLength(base.id) > MAX_KEY_BYTES) {
+    throw new InvalidMessageError(DlqCode.INVALID_ENVELOPE, `source, id: together at most ${MAX_KEY_BYTES} bytes of UTF-8`);
+  }
   const data = envelope.data as Record<string, any>;
   let event: InputEvent;
-  switch (type) {
-    case 'referral.submitted':
-      event = {
-        ...base, type, referralId: data.referralId, partnerId: data.partnerId,
-        partnerDomain: data.partnerDomain.toLowerCase(), prospectDomain: data.prospect.emailDomain.toLowerCase(), channel: data.channel,
-      };
-      break;
-    case 'customer.signed_up':
-      event = {
-        ...base, type, customerId: data.customerId, emailDomain: data.emailDomain.toLowerCase(),
-        referralCode: data.referralCode ?? null, priorAccount: data.priorAccount,
-      };
-      break;
-    case 'customer.activated':
-      event = { ...base, type, customerId: data.customerId };
-      break;
-    case 'billing.usage_billed':
-      event = { ...base, type, customerId: data.customerId, invoiceLineId: data.invoiceLineId, productCode: data.productCode, ...amountOf(data.amount, data.currency, 'data.amount') };
-      break;
-    case 'billing.refunded':
-      event = { ...base, type, customerId: data.customerId, refundId: data.refundId, invoiceLineId: data.invoiceLineId, ...amountOf(data.amount, data.currency, 'data.amount') };
-      break;
-    default: {
-      const never: never = type;
-      throw new InvalidMessageError(DlqCode.UNKNOWN_TYPE, `type ${String(never)} is not known`);
+  try {
+    switch (type) {
+      case 'referral.submitted':
+        event = {
+          ...base, type, referralId: data.referralId, partnerId: data.partnerId,
+          partnerDomain: data.partnerDomain.toLowerCase(), prospectDomain: data.prospect.emailDomain.toLowerCase(), channel: data.channel,
+        };
+        break;
+      case 'customer.signed_up':
+        event = {
+          ...base, type, customerId: data.customerId, emailDomain: data.emailDomain.toLowerCase(),
+          referralCode: data.referralCode ?? null, priorAccount: data.priorAccount,
+        };
+        break;
+      case 'customer.activated':
+        event = { ...base, type, customerId: data.customerId };
+        break;
+      case 'billing.usage_billed':
+        event = { ...base, type, customerId: data.customerId, invoiceLineId: data.invoiceLineId, productCode: data.productCode, ...amountOf(data.amount, data.currency, 'data.amount') };
+        break;
+      case 'billing.refunded':
+        event = { ...base, type, customerId: data.customerId, refundId: data.refundId, invoiceLineId: data.invoiceLineId, ...amountOf(data.amount, data.currency, 'data.amount') };
+        break;
+      default: {
+        const never: never = type;
+        throw new InvalidMessageError(DlqCode.UNKNOWN_TYPE, `type ${String(never)} is not known`);
+      }
     }
+  } catch (error) {
+    // The DTOs should have caught it; a message the mapping cannot read is still only a bad message, never a
+    // failure of its whole batch (which would be retried forever and stop the partition).
+    if (error instanceof InvalidMessageError) throw error;
+    throw new InvalidMessageError(DlqCode.INVALID_DATA, `data: unreadable (${(error as Error).message})`.slice(0, 300));
   }
+  for (const field of STORED_DATA_FIELDS[type]) storable((event as unknown as Record<string, unknown>)[field], `data.${field}`, DlqCode.INVALID_DATA);
   return { event, hash };
 }
 

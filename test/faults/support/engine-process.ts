@@ -30,7 +30,7 @@ export class EngineProcess {
   private tail: string[] = [];
   private starts = 0;
   port = 0;
-  /** 'batch failed (attempt n), retrying' warnings seen over every incarnation */
+  /** 'batch failed / transaction failed (attempt n), retrying' warnings seen over every incarnation */
   batchRetries = 0;
   /** every incarnation's exit: signal or code */
   readonly exits: string[] = [];
@@ -77,7 +77,7 @@ export class EngineProcess {
       for (const line of text.split('\n')) {
         if (line.trim() === '') continue;
         this.tail.push(line);
-        if (/batch failed \(attempt \d+\)/.test(line)) this.batchRetries++;
+        if (/(batch|transaction) failed \(attempt \d+\)/.test(line)) this.batchRetries++;
       }
       if (this.tail.length > 400) this.tail.splice(0, this.tail.length - 200);
     };

@@ -1,9 +1,16 @@
 import { createHash } from 'node:crypto';
-import { DLQ_HEADERS, DlqCode, InvalidMessageError, parseMessage } from '@engine/contracts';
+import { DLQ_HEADERS, DlqCode, InvalidMessageError, parseMessage, Topics } from '@engine/contracts';
 import { Currency, eventKey, evaluate, formatAmount, InputEvent, periodOf, STANDARD_PROGRAM } from '@engine/domain';
+import { KafkaGateway } from '@engine/messaging';
 import { ScenarioMessage } from '@engine/testing';
 import { ledgerCells } from '../../support/ledger-cells';
-import { FaultContext } from './fault-context';
+
+/** What the comparisons read: the engine's database and topics (a FaultContext, or the in-process harness). */
+export interface EngineView {
+  kafka: KafkaGateway;
+  topics: Topics;
+  query<T = any>(sql: string, params?: unknown[]): Promise<T[]>;
+}
 
 export interface ReferralView {
   partnerId: string;
@@ -108,7 +115,7 @@ export interface LedgerComparison {
  * partner|currency|effective_period to the cent; and every single amount (referral, partner, slot, currency,
  * effective time), which is what "applied exactly once" means. Manual adjustments are left out.
  */
-export async function compareLedger(context: FaultContext, reference: Omit<Reference, 'events' | 'rejected'>): Promise<LedgerComparison> {
+export async function compareLedger(context: Pick<EngineView, 'query'>, reference: Omit<Reference, 'events' | 'rejected'>): Promise<LedgerComparison> {
   const rows = await context.query('SELECT referral_id, partner_id, status, reason, customer_id FROM referral');
   const referrals = Object.fromEntries(rows.map((r) => [r.referral_id, { partnerId: r.partner_id, status: r.status, reason: r.reason, customerId: r.customer_id }]));
   const entries = await context.query(
@@ -155,7 +162,7 @@ export interface OutputComparison {
  * and the status stream's ids = the status history, its last event per referral = the referral's status.
  * A republished id must carry the same bytes every time.
  */
-export async function compareOutputs(context: FaultContext): Promise<OutputComparison> {
+export async function compareOutputs(context: EngineView): Promise<OutputComparison> {
   const diff: string[] = [];
   const dedupe = (messages: { value: Buffer | null }[], what: string) => {
     const byId = new Map<string, { text: string; data: any; count: number }>();
@@ -229,32 +236,48 @@ export interface DeadLetterComparison {
  * The DLQ against the reference: deduplicated by x-source-topic/partition/offset, it holds each rejected message
  * (as many times as it was published) with the reference's code, the original bytes and its coordinates.
  */
-export async function compareDeadLetters(context: FaultContext, reference: Pick<Reference, 'rejected'>): Promise<DeadLetterComparison> {
+export async function compareDeadLetters(
+  context: EngineView,
+  reference: { rejected: { message: { value: Buffer | string | null }; code: DlqCode }[] },
+  options: { checkCoordinates?: boolean } = {},
+): Promise<DeadLetterComparison> {
   const dlq = await context.kafka.readTopic(context.topics.dlq, 2500);
-  const distinct = new Map<string, { code: string; value: string }>();
+  // the input messages by coordinates, to check that each dead letter names the message it copies
+  const inputs = new Map<string, Buffer>();
+  if (options.checkCoordinates) {
+    for (const topic of [context.topics.referrals, context.topics.lifecycle, context.topics.billing]) {
+      for (const m of await context.kafka.readTopic(topic, 2500)) inputs.set(`${m.topic}/${m.partition}/${m.offset}`, m.value ?? Buffer.alloc(0));
+    }
+  }
+  const distinct = new Map<string, { code: string; value: Buffer }>();
   const diff: string[] = [];
   for (const m of dlq) {
     const coordinates = `${m.headers[DLQ_HEADERS.topic]}/${m.headers[DLQ_HEADERS.partition]}/${m.headers[DLQ_HEADERS.offset]}`;
     if (!(Object.values(context.topics) as string[]).includes(m.headers[DLQ_HEADERS.topic])) diff.push(`dlq message with source topic ${m.headers[DLQ_HEADERS.topic]}`);
     if (!/^\d+$/.test(m.headers[DLQ_HEADERS.partition] ?? '') || !/^\d+$/.test(m.headers[DLQ_HEADERS.offset] ?? '')) diff.push(`dlq message without coordinates: ${coordinates}`);
     if (!m.headers[DLQ_HEADERS.message]) diff.push(`dlq message ${coordinates} without x-error-message`);
-    const value = m.value?.toString('utf8') ?? '';
+    const value = m.value ?? Buffer.alloc(0);
+    if (options.checkCoordinates && !inputs.get(coordinates)?.equals(value)) diff.push(`dlq message ${coordinates} does not copy the input message at its coordinates`);
     const seen = distinct.get(coordinates);
-    if (seen && (seen.code !== m.headers[DLQ_HEADERS.code] || seen.value !== value)) diff.push(`dlq coordinates ${coordinates} sent twice with different contents`);
+    if (seen && (seen.code !== m.headers[DLQ_HEADERS.code] || !seen.value.equals(value))) diff.push(`dlq coordinates ${coordinates} sent twice with different contents`);
     distinct.set(coordinates, { code: m.headers[DLQ_HEADERS.code], value });
   }
-  const label = (code: string, value: string) =>
-    `${code} ${value.length > 120 ? `${value.slice(0, 100)}… (${value.length} chars, sha256 ${sha(value)})` : value}`;
-  const count = (items: { code: string; value: string }[]) => {
+  const label = (code: string, value: Buffer) => {
+    const text = value.toString('utf8');
+    const short = value.length <= 120 && Buffer.from(text).equals(value);
+    return short ? `${code} ${JSON.stringify(text)}` : `${code} ${JSON.stringify(text.slice(0, 100))}… (${value.length} bytes, sha256 ${sha(value)})`;
+  };
+  const count = (items: { code: string; value: Buffer }[]) => {
     const out = new Map<string, number>();
     for (const i of items) out.set(label(i.code, i.value), (out.get(label(i.code, i.value)) ?? 0) + 1);
     return Object.fromEntries(out);
   };
-  const expected = count(reference.rejected.map((r) => ({ code: r.code, value: r.message.value })));
+  const bytesOf = (value: Buffer | string | null) => (value === null ? Buffer.alloc(0) : Buffer.isBuffer(value) ? value : Buffer.from(value));
+  const expected = count(reference.rejected.map((r) => ({ code: r.code, value: bytesOf(r.message.value) })));
   diff.push(...differences(expected, count([...distinct.values()])).map((d) => `dlq ${d}`));
   return { dlqMessages: dlq.length, dlqDistinct: distinct.size, differences: diff };
 }
 
-function sha(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 12);
+function sha(value: Buffer): string {
+  return createHash('sha256').update(value).digest('hex').slice(0, 12);
 }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { IsBoolean, IsDefined, IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 
 const ID_MAX = 200;
 const DOMAIN = /^[^\s@/]+$/;
@@ -30,7 +30,8 @@ export class ReferralSubmittedDto {
   @IsString() @IsNotEmpty() @MaxLength(253) @Matches(DOMAIN, { message: '$property must be a domain name' })
   partnerDomain: string;
 
-  @IsDefined() @ValidateNested() @Type(() => ProspectDto)
+  // IsObject: ValidateNested alone accepts an array (it validates each element), and [] has no emailDomain
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => ProspectDto)
   prospect: ProspectDto;
 
   @IsOptional() @IsString() @MaxLength(2000)

@@ -68,6 +68,8 @@ export function codeOfStatus(status: number): ApiExceptionCode {
       return ApiExceptionCode.NOT_FOUND;
     case HttpStatus.PAYLOAD_TOO_LARGE:
       return ApiExceptionCode.PAYLOAD_TOO_LARGE;
+    case HttpStatus.UNSUPPORTED_MEDIA_TYPE: // body-parser: a charset it cannot decode
+      return ApiExceptionCode.INVALID_INPUT;
     default:
       return ApiExceptionCode.INTERNAL;
   }
