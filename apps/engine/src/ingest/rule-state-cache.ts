@@ -165,14 +165,7 @@ export class RuleStateCache {
   }
 
   rememberReferrals(writes: ReferralWrite[]): void {
-    for (const { outcome, sequence, qualifiedVersion } of writes) {
-      this.referrals.set(outcome.referralId, {
-        referralId: outcome.referralId, status: outcome.status, reason: outcome.reason, customerId: outcome.customerId,
-        signedUpAt: outcome.signedUpAt, activatedAt: outcome.activatedAt, qualifiedAt: outcome.qualifiedAt,
-        qualifyingCurrency: outcome.qualifyingCurrency, qualifyingSpend: outcome.qualifyingSpend, expiresAt: outcome.expiresAt,
-        sequence, qualifiedVersion,
-      });
-    }
+    for (const { outcome, sequence, qualifiedVersion } of writes) this.referrals.set(outcome.referralId, { ...outcome, sequence, qualifiedVersion });
   }
 
   async postedCells(q: Queryable, referralIds: string[]): Promise<PostedCell[]> {

@@ -1,19 +1,9 @@
-import { Currency, ReferralOutcome, ReferralStatus, StatusReason } from '@engine/domain';
+import { ReferralOutcome, ReferralStatus, StatusReason } from '@engine/domain';
 import { columnList, fromRecordset } from '../bulk';
 import { Queryable } from '../queryable';
 
 /** A referral as the database holds it: the last outcome plus the counters of what was published. */
-export interface StoredReferral {
-  referralId: string;
-  status: ReferralStatus;
-  reason: StatusReason | null;
-  customerId: string | null;
-  signedUpAt: number | null;
-  activatedAt: number | null;
-  qualifiedAt: number | null;
-  qualifyingCurrency: Currency | null;
-  qualifyingSpend: bigint | null;
-  expiresAt: number | null;
+export interface StoredReferral extends Omit<ReferralOutcome, 'partnerId' | 'submittedAt'> {
   sequence: number;
   qualifiedVersion: number;
 }
