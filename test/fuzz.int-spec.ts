@@ -1,7 +1,6 @@
-import { DlqCode, InvalidMessageError, parseMessage, TOPICS } from '@engine/contracts';
-import { eventKey, InputEvent } from '@engine/domain';
+import { TOPICS } from '@engine/contracts';
 import { OutboundMessage } from '@engine/messaging';
-import { sampleStream, ScenarioMessage, seededRandom, shuffled } from '@engine/testing';
+import { classifyMessages, sampleStream, ScenarioMessage, seededRandom, shuffled } from '@engine/testing';
 import { apiClient } from './support/api-client';
 import { EngineHarness } from './support/engine-harness';
 import { compareDeadLetters, compareLedger, EngineView, expectationOf } from './faults/support/reference';
@@ -181,36 +180,7 @@ describe('hostile input fuzz (Kafka and HTTP)', () => {
   let rssBaselineMb = 0;
   let memoryTimer: NodeJS.Timeout | undefined;
 
-  /** The parser's verdict per message (what the engine must do), first (source, id) wins. */
-  function classify(messages: FuzzMessage[]) {
-    const hashes = new Map<string, string>();
-    const events: InputEvent[] = [];
-    const rejected: { message: { value: Buffer | null }; code: DlqCode }[] = [];
-    const verdicts: ('valid' | 'bad')[] = [];
-    for (const message of messages) {
-      try {
-        const { event, hash } = parseMessage(message.topic, message.value);
-        const key = eventKey(event);
-        const seen = hashes.get(key);
-        if (seen === undefined) {
-          hashes.set(key, hash);
-          events.push(event);
-          verdicts.push('valid');
-        } else if (seen !== hash) {
-          rejected.push({ message, code: DlqCode.CONFLICTING_DUPLICATE });
-          verdicts.push('bad');
-        } else {
-          verdicts.push('valid');
-        }
-      } catch (error) {
-        if (!(error instanceof InvalidMessageError)) throw error;
-        rejected.push({ message, code: error.code });
-        verdicts.push('bad');
-      }
-    }
-    return { events, rejected, verdicts };
-  }
-  const reference = classify(all);
+  const reference = classifyMessages(all);
 
   beforeAll(async () => {
     harness = await EngineHarness.create({ label: 'fuzz', engineNow: ENGINE_NOW, env: { API_KEYS: `${FINANCE_KEY}:finance,fuzz-partner-key:partner:P-001` } });

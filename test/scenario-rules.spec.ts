@@ -1,6 +1,5 @@
-import { evaluate, formatAmount, InputEvent, periodOf, STANDARD_PROGRAM } from '@engine/domain';
-import { DlqCode, InvalidMessageError, parseMessage } from '@engine/contracts';
-import { loadScenario, scenarioNames } from '@engine/testing';
+import { evaluate, formatAmount, periodOf, STANDARD_PROGRAM } from '@engine/domain';
+import { classifyMessages, loadScenario, scenarioNames } from '@engine/testing';
 
 /**
  * The worked scenarios through the pure path (parse + evaluate), without Kafka or a database:
@@ -9,25 +8,8 @@ import { loadScenario, scenarioNames } from '@engine/testing';
 describe.each(scenarioNames())('scenario %s through the pure rules', (name) => {
   const scenario = loadScenario(name);
   const now = Date.parse(scenario.expected.engineNow);
-  const events: InputEvent[] = [];
-  const dlq: string[] = [];
-  const hashes = new Map<string, string>();
-  for (const message of scenario.messages) {
-    try {
-      const { event, hash } = parseMessage(message.topic, message.value);
-      const key = `${event.source}|${event.id}`;
-      const seen = hashes.get(key);
-      if (seen === undefined) {
-        hashes.set(key, hash);
-        events.push(event);
-      } else if (seen !== hash) {
-        dlq.push(DlqCode.CONFLICTING_DUPLICATE);
-      }
-    } catch (error) {
-      if (!(error instanceof InvalidMessageError)) throw error;
-      dlq.push(error.code);
-    }
-  }
+  const { events, rejected } = classifyMessages(scenario.messages);
+  const dlq = rejected.map((r) => r.code);
   const result = evaluate(events, now, STANDARD_PROGRAM);
 
   it('sends exactly the expected codes to the DLQ', () => {

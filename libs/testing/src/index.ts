@@ -5,3 +5,4 @@ export * from './shuffle';
 export * from './test-database';
 export * from './cloud-events';
 export * from './sample-stream';
+export * from './classify-messages';

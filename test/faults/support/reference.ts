@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { DLQ_HEADERS, DlqCode, InvalidMessageError, parseMessage, Topics } from '@engine/contracts';
-import { Currency, eventKey, evaluate, formatAmount, InputEvent, periodOf, STANDARD_PROGRAM } from '@engine/domain';
+import { DLQ_HEADERS, DlqCode, Topics } from '@engine/contracts';
+import { Currency, evaluate, formatAmount, InputEvent, periodOf, STANDARD_PROGRAM } from '@engine/domain';
 import { KafkaGateway } from '@engine/messaging';
-import { ScenarioMessage } from '@engine/testing';
+import { classifyMessages, ScenarioMessage } from '@engine/testing';
 import { ledgerCells } from '../../support/ledger-cells';
 
 /** What the comparisons read: the engine's database and topics (a FaultContext, or the in-process harness). */
@@ -41,25 +41,7 @@ export interface Reference {
  * publishes a conflicting copy after its original, on the same topic and key (so the same partition).
  */
 export function referenceRun(messages: ScenarioMessage[], now: number): Reference {
-  const hashes = new Map<string, string>();
-  const events: InputEvent[] = [];
-  const rejected: Reference['rejected'] = [];
-  for (const message of messages) {
-    try {
-      const { event, hash } = parseMessage(message.topic, message.value);
-      const key = eventKey(event);
-      const seen = hashes.get(key);
-      if (seen === undefined) {
-        hashes.set(key, hash);
-        events.push(event);
-      } else if (seen !== hash) {
-        rejected.push({ message, code: DlqCode.CONFLICTING_DUPLICATE });
-      }
-    } catch (error) {
-      if (!(error instanceof InvalidMessageError)) throw error;
-      rejected.push({ message, code: error.code });
-    }
-  }
+  const { events, rejected } = classifyMessages(messages);
   return { events, rejected, ...expectationOf(events, now) };
 }
 
