@@ -1,3 +1,4 @@
+import { inputTopics } from '@engine/contracts';
 import { cloudEvents as ce } from '@engine/testing';
 import { EngineHarness } from './support/engine-harness';
 
@@ -39,5 +40,21 @@ describe('a message the database refuses', () => {
     expect(dlq[0].headers['x-error-code']).toBe('INVALID_DATA');
     expect(dlq[0].headers['x-error-message']).toContain('refused for the test');
     expect(JSON.parse(dlq[0].value!.toString()).id).toBe('poison-1');
+  });
+
+  it('does not dead-letter a redelivered message twice (offsets replayed from the start)', async () => {
+    await harness.publish([{ topic: 'partner.referrals.v1', key: 'R-P4', value: '{"not json' }]);
+    await harness.settled();
+    expect(await harness.kafka.readTopic(harness.config.topics.dlq)).toHaveLength(2);
+    await harness.stop();
+    for (const topic of inputTopics(harness.config.topics)) {
+      await harness.kafka.resetOffsets(harness.config.groupId, topic);
+    }
+    await harness.start();
+    await harness.settled();
+    const dlq = await harness.kafka.readTopic(harness.config.topics.dlq);
+    expect(dlq.map((m) => m.headers['x-error-code']).sort()).toEqual(['INVALID_DATA', 'MALFORMED_JSON']);
+    const recorded = await harness.query(`SELECT code FROM dead_letter ORDER BY code`);
+    expect(recorded.map((r) => r.code)).toEqual(['INVALID_DATA', 'MALFORMED_JSON']);
   });
 });

@@ -2,7 +2,7 @@ import { DLQ_HEADERS, DlqCode, ParsedMessage, TOPICS, Topics } from '@engine/con
 import { Clock } from '@engine/config';
 import { eventKey } from '@engine/domain';
 import { InboundBatch, InboundMessage, MessageProducer, OutboundMessage } from '@engine/messaging';
-import { emptyKeys, EventStoreRepository, keysOf, StoredEvent } from '@engine/persistence';
+import { coordinates, DeadLetterRepository, emptyKeys, EventStoreRepository, keysOf, StoredEvent } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { EngineMetrics } from '../observability/engine-metrics';
 import { phaseTimer as t } from '../observability/phase-timer';
@@ -42,6 +42,7 @@ interface Pending {
  */
 export class IngestService {
   private readonly store = new EventStoreRepository();
+  private readonly deadLetterLog = new DeadLetterRepository();
   private readonly queue: Pending[] = [];
   private readonly spaceWaiters: (() => void)[] = [];
   private queuedMessages = 0;
@@ -194,7 +195,7 @@ export class IngestService {
   private async process(parsedBatches: ParsedBatch[]): Promise<BatchReport> {
     const started = process.hrtime.bigint();
     const batches = parsedBatches.map((p) => p.batch);
-    const deadLetters: DeadLetter[] = parsedBatches.flatMap((p) => p.invalid);
+    let deadLetters: DeadLetter[] = parsedBatches.flatMap((p) => p.invalid);
     const firstByKey = new Map<string, { parsed: ParsedMessage; message: InboundMessage }>();
     let duplicates = 0;
     for (const { parsed, message } of parsedBatches.flatMap((p) => p.valid)) {
@@ -230,7 +231,12 @@ export class IngestService {
           await this.rules.recompute(manager, seeds, this.clock.now());
         }
         // Dead letters are acknowledged by the broker before the transaction commits: nothing is lost on a crash.
-        if (deadLetters.length > 0) await (await this.producer()).send(this.topics.dlq, deadLetters.map(toDlqMessage));
+        // The ones recorded by an earlier commit (a redelivery) are not sent again.
+        if (deadLetters.length > 0) {
+          const fresh = await this.deadLetterLog.recordNew(manager, deadLetters.map(({ message: m, code, reason }) => ({ topic: m.topic, partition: m.partition, offset: m.offset, code, reason })));
+          deadLetters = deadLetters.filter((d) => fresh.has(coordinates(d.message)));
+          if (deadLetters.length > 0) await (await this.producer()).send(this.topics.dlq, deadLetters.map(toDlqMessage));
+        }
         return fresh.length;
       });
     } catch (error) {

@@ -1,4 +1,5 @@
 export * from './anomaly.repository';
+export * from './dead-letter.repository';
 export * from './event-store.repository';
 export * from './ledger.repository';
 export * from './outbox.repository';
