@@ -51,11 +51,11 @@ describe('fault: outbox relay killed between publish and delete', () => {
       const rows = await context.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE 'DELETE FROM outbox%'`);
       return rows.length > 0;
     }, 120_000, 'the relay to block in its DELETE, after publishing');
-    const [{ n: held }] = await context.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
+    const [{ n: held }] = await context.query<{ n: number }>('SELECT coalesce(sum(message_count), 0)::int AS n FROM outbox');
     await engine.kill();
     // the killed engine's backends would sit in the DELETE until they notice the lost client: cut them now
     await context.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'commission-engine'`);
-    const pending = (await context.query<{ event_id: string }>('SELECT event_id FROM outbox')).map((r) => r.event_id);
+    const pending = (await context.query<{ messages: string }>('SELECT messages FROM outbox')).flatMap((r) => (JSON.parse(r.messages) as string[][]).map((m) => m[0]));
     const publishedBeforeKill = new Set<string>();
     for (const topic of [context.topics.status, context.topics.accrued]) {
       for (const m of await context.kafka.readTopic(topic, 2000)) publishedBeforeKill.add(JSON.parse(m.value!.toString()).id);

@@ -2,7 +2,7 @@ import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, Clock } from '@engine/config';
 import { Program, STANDARD_PROGRAM } from '@engine/domain';
 import { KafkaGateway } from '@engine/messaging';
-import { openMigratedDataSource } from '@engine/persistence';
+import { openMigratedDataSource, OutboxRepository } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { EngineRuntime } from './engine-runtime.service';
 import { DATA_SOURCE, PROGRAM } from './engine.tokens';
@@ -40,7 +40,11 @@ export class EngineModule {
           provide: KafkaGateway,
           useFactory: () => new KafkaGateway({ brokers: config.kafkaBrokers, clientId: 'commission-engine', logger: { warn: (m) => kafkaLogger.warn(m), error: (m) => kafkaLogger.error(m) } }),
         },
-        { provide: RuleEngine, inject: [PROGRAM], useFactory: (p: Program) => new RuleEngine(p, config.topics) },
+        {
+          provide: RuleEngine,
+          inject: [PROGRAM, OutboxRelay],
+          useFactory: (p: Program, relay: OutboxRelay) => new RuleEngine(p, config.topics, new OutboxRepository((batch) => relay.remember(batch))),
+        },
         {
           provide: OutboxRelay,
           inject: [DATA_SOURCE, KafkaGateway, EngineMetrics],

@@ -23,13 +23,15 @@ export class RuleEngine {
   readonly isGeneric = (domain: string): boolean => isGenericDomain(this.program, domain);
   readonly cache: RuleStateCache;
 
+  private readonly referrals = new ReferralStateRepository();
+  private readonly ledger = new LedgerRepository();
+  private readonly anomalies = new AnomalyRepository();
+
+  /** `outbox` may announce the batches it writes (to a relay that publishes them without reading them back). */
   constructor(
     private readonly program: Program,
     private readonly topics: Topics,
-    private readonly referrals = new ReferralStateRepository(),
-    private readonly ledger = new LedgerRepository(),
     private readonly outbox = new OutboxRepository(),
-    private readonly anomalies = new AnomalyRepository(),
   ) {
     this.cache = new RuleStateCache(this.isGeneric);
   }

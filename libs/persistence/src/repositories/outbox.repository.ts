@@ -8,40 +8,64 @@ export interface OutboxMessage {
   event: object;
 }
 
-/** A stored outbox row: the CloudEvent as the exact JSON text that will be published. */
-export interface PendingOutboxMessage {
-  id: string;
+/** An output event as it will be published: `value` is the exact JSON text of the CloudEvent. */
+export interface EncodedOutboxMessage {
   eventId: string;
   topic: string;
   key: string;
   value: string;
 }
 
-/** The transactional outbox: rows written with the state they describe, deleted once published. */
+/** The messages of one transaction, in order, under the id of their outbox row. */
+export interface OutboxBatch {
+  id: bigint;
+  messages: EncodedOutboxMessage[];
+}
+
+/**
+ * The transactional outbox: one row per writing transaction, holding its messages as one JSON array of
+ * `[eventId, topic, key, value]`, committed with the state they describe and deleted once published.
+ * `onWritten` sees every batch as it is inserted, so a relay in the same process can publish it after the
+ * COMMIT without reading it back; a batch whose transaction rolls back is never seen in the table.
+ */
 export class OutboxRepository {
+  constructor(private readonly onWritten: (batch: OutboxBatch) => void = () => undefined) {}
+
   async add(q: Queryable, messages: OutboxMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    await q.query(
-      // The events travel as JSON inside the one recordset parameter (serialised once, not as escaped strings);
-      // json keeps its input text, so `value` stores exactly what JSON.stringify produced.
-      `INSERT INTO outbox (event_id, topic, key, value)
-       SELECT event_id, topic, key, value::text FROM json_to_recordset($1::json) AS r(event_id text, topic text, key text, value json)`,
-      [JSON.stringify(messages.map((m) => ({ event_id: m.eventId, topic: m.topic, key: m.key, value: m.event })))],
-    );
+    const encoded = messages.map((m) => ({ eventId: m.eventId, topic: m.topic, key: m.key, value: JSON.stringify(m.event) }));
+    const rows: { id: string }[] = await q.query('INSERT INTO outbox (message_count, messages) VALUES ($1, $2) RETURNING id::text', [
+      encoded.length,
+      JSON.stringify(encoded.map((m) => [m.eventId, m.topic, m.key, m.value])),
+    ]);
+    this.onWritten({ id: BigInt(rows[0].id), messages: encoded });
   }
 
-  async oldest(q: Queryable, limit: number): Promise<PendingOutboxMessage[]> {
-    const rows: any[] = await q.query('SELECT id::text, event_id, topic, key, value FROM outbox ORDER BY id LIMIT $1', [limit]);
-    return rows.map((r) => ({ id: r.id, eventId: r.event_id, topic: r.topic, key: r.key, value: r.value }));
+  /** The oldest batches' ids and sizes (not their messages). */
+  async pending(q: Queryable, limit: number): Promise<{ id: bigint; count: number }[]> {
+    const rows: { id: string; message_count: number }[] = await q.query('SELECT id::text, message_count FROM outbox ORDER BY id LIMIT $1', [limit]);
+    return rows.map((r) => ({ id: BigInt(r.id), count: r.message_count }));
   }
 
-  async remove(q: Queryable, ids: string[]): Promise<void> {
+  async load(q: Queryable, ids: bigint[]): Promise<OutboxBatch[]> {
+    if (ids.length === 0) return [];
+    const rows: { id: string; messages: string }[] = await q.query('SELECT id::text, messages FROM outbox WHERE id = ANY($1::int8[]) ORDER BY id', [
+      ids.map(String),
+    ]);
+    return rows.map((r) => ({
+      id: BigInt(r.id),
+      messages: (JSON.parse(r.messages) as [string, string, string, string][]).map(([eventId, topic, key, value]) => ({ eventId, topic, key, value })),
+    }));
+  }
+
+  async remove(q: Queryable, ids: bigint[]): Promise<void> {
     if (ids.length === 0) return;
-    await q.query('DELETE FROM outbox WHERE id = ANY($1::int8[])', [ids]);
+    await q.query('DELETE FROM outbox WHERE id = ANY($1::int8[])', [ids.map(String)]);
   }
 
+  /** Output events waiting to be published. */
   async backlog(q: Queryable): Promise<number> {
-    const rows: { n: string }[] = await q.query('SELECT count(*)::text AS n FROM outbox');
+    const rows: { n: string }[] = await q.query('SELECT coalesce(sum(message_count), 0)::text AS n FROM outbox');
     return Number(rows[0].n);
   }
 }
