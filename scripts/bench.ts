@@ -45,7 +45,9 @@ async function startEngine(env: Record<string, string>, port: number): Promise<E
   const root = repoRoot();
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   if (process.env.BENCH_HEAP_PROF) profile.push('--heap-prof', `--heap-prof-dir=${process.env.BENCH_HEAP_PROF}`);
-  const child = spawn(process.execPath, [...profile, '-r', join(root, 'scripts/register-paths.js'), join(root, 'dist/apps/engine/src/main.js')], {
+  if (process.env.BENCH_HEAP_SNAPSHOT) profile.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${process.env.BENCH_HEAP_SNAPSHOT}`);
+  const flags = (process.env.BENCH_ENGINE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...flags, ...profile, '-r', join(root, 'scripts/register-paths.js'), join(root, 'dist/apps/engine/src/main.js')], {
     env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -43,7 +43,7 @@ export class EngineModule {
         {
           provide: RuleEngine,
           inject: [PROGRAM, OutboxRelay],
-          useFactory: (p: Program, relay: OutboxRelay) => new RuleEngine(p, config.topics, new OutboxRepository((batch) => relay.remember(batch))),
+          useFactory: (p: Program, relay: OutboxRelay) => new RuleEngine(p, config.topics, new OutboxRepository((batch) => relay.remember(batch)), config.workingSetMaxEntries),
         },
         {
           provide: OutboxRelay,

@@ -20,6 +20,8 @@ export interface AppConfig {
   groupId: string;
   /** worker threads that parse and validate messages (0: on the event loop) */
   parseWorkers: number;
+  /** bound of the in-memory working set (events, referrals and ledger cells); past it, it is dropped and refilled */
+  workingSetMaxEntries: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -43,8 +45,9 @@ const DEFAULTS: Record<string, string> = {
   LOG_LEVEL: 'log',
   KAFKA_GROUP_ID: CONSUMER_GROUP,
   PARSE_WORKERS: '1',
+  WORKING_SET_MAX_ENTRIES: '60000',
 };
-const INTEGERS = ['PARSE_WORKERS', 'HTTP_PORT', 'TOPIC_PARTITIONS', 'EXPIRY_SWEEP_INTERVAL_MS', 'OUTBOX_POLL_INTERVAL_MS', 'PARTITIONS_CONSUMED_CONCURRENTLY', 'CONSUMER_MAX_BYTES'];
+const INTEGERS = ['PARSE_WORKERS', 'WORKING_SET_MAX_ENTRIES', 'HTTP_PORT', 'TOPIC_PARTITIONS', 'EXPIRY_SWEEP_INTERVAL_MS', 'OUTBOX_POLL_INTERVAL_MS', 'PARTITIONS_CONSUMED_CONCURRENTLY', 'CONSUMER_MAX_BYTES'];
 
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -74,5 +77,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     topics: topicNames(dto.KAFKA_TOPIC_PREFIX ?? ''),
     groupId: dto.KAFKA_GROUP_ID,
     parseWorkers: dto.PARSE_WORKERS,
+    workingSetMaxEntries: dto.WORKING_SET_MAX_ENTRIES,
   };
 }

@@ -42,6 +42,9 @@ export class EnvDto {
   @IsInt() @Min(0) @Max(16)
   PARSE_WORKERS: number;
 
+  @IsInt() @Min(0) @Max(10_000_000)
+  WORKING_SET_MAX_ENTRIES: number;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: string;
 }

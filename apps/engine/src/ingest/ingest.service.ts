@@ -237,6 +237,7 @@ export class IngestService {
           deadLetters = deadLetters.filter((d) => fresh.has(coordinates(d.message)));
           if (deadLetters.length > 0) await (await this.producer()).send(this.topics.dlq, deadLetters.map(toDlqMessage));
         }
+        t.add('body', Number(process.hrtime.bigint() - txStarted) / 1e6);
         return fresh.length;
       });
     } catch (error) {
@@ -246,6 +247,7 @@ export class IngestService {
     this.rules.committed();
     t.add('transaction', Number(process.hrtime.bigint() - txStarted) / 1e6);
     t.add(`tx-messages`, batches.reduce((sum, b) => sum + b.messages.length, 0));
+    t.transactionDone();
 
     const size = batches.reduce((sum, b) => sum + b.messages.length, 0);
     this.metrics.recordBatch(batches.map((b) => [b.topic, b.messages.length] as const), size, applied, duplicates, deadLetters.map((d) => d.code), started);

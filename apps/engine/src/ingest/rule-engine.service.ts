@@ -32,8 +32,9 @@ export class RuleEngine {
     private readonly program: Program,
     private readonly topics: Topics,
     private readonly outbox = new OutboxRepository(),
+    workingSetMaxEntries?: number,
   ) {
-    this.cache = new RuleStateCache(this.isGeneric);
+    this.cache = new RuleStateCache(this.isGeneric, workingSetMaxEntries);
   }
 
   /**
@@ -71,8 +72,10 @@ export class RuleEngine {
     const stored = await t.time('referrals', () => this.cache.storedReferrals(q, referralIds));
     const posted = await t.time('posted', () => this.cache.postedCells(q, referralIds));
 
+    const p0 = process.hrtime.bigint();
     const changes = diffReferrals(evaluation.referrals, stored, now, this.topics);
     const planned = planLedgerEntries(evaluation.amounts, posted);
+    t.add('plan', Number(process.hrtime.bigint() - p0) / 1e6);
     const closed = planned.length > 0 ? await this.cache.closedPeriods(q) : new Set<string>();
     const entries = await t.time('ledger', () => this.ledger.append(q, planned, closed));
     this.cache.rememberEntries(entries);

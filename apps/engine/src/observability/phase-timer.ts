@@ -1,13 +1,17 @@
 /**
  * Optional phase timings of the hot path (ENGINE_TRACE=1): where a transaction's time goes, summed and
- * printed every 5 s. Used to find bottlenecks before optimising; off by default (no cost but a branch).
+ * printed every 5 s (ENGINE_TRACE=each: after every transaction). Used to find bottlenecks before optimising;
+ * off by default (no cost but a branch).
  */
 export class PhaseTimer {
   private readonly totals = new Map<string, { ms: number; count: number }>();
   private timer?: NodeJS.Timeout;
 
-  constructor(readonly enabled = process.env.ENGINE_TRACE === '1') {
-    if (enabled) {
+  constructor(
+    readonly enabled = process.env.ENGINE_TRACE === '1' || process.env.ENGINE_TRACE === 'each',
+    private readonly each = process.env.ENGINE_TRACE === 'each',
+  ) {
+    if (enabled && !each) {
       this.timer = setInterval(() => this.flush(), 5000);
       this.timer.unref();
     }
@@ -31,10 +35,17 @@ export class PhaseTimer {
     this.totals.set(phase, total);
   }
 
+  /** The end of a transaction. */
+  transactionDone(): void {
+    if (this.each) this.flush();
+  }
+
   private flush(): void {
     if (this.totals.size === 0) return;
     const parts = [...this.totals].map(([phase, t]) => `${phase}=${t.ms.toFixed(0)}ms/${t.count}`);
-    process.stderr.write(`trace: ${parts.join(' ')}\n`);
+    const m = process.memoryUsage();
+    const mb = (n: number) => Math.round(n / 2 ** 20);
+    process.stderr.write(`trace: ${parts.join(' ')} | rss=${mb(m.rss)}MB heap=${mb(m.heapUsed)}/${mb(m.heapTotal)}MB external=${mb(m.external)}MB buffers=${mb(m.arrayBuffers)}MB\n`);
     this.totals.clear();
   }
 }

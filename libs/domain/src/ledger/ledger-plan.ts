@@ -30,10 +30,6 @@ export interface PlannedEntry {
   sourceEventId: string | null;
 }
 
-const cellKey = (c: { referralId: string; partnerId: string; slot: string; currency: string; effectiveAt: number }) =>
-  `${c.referralId}\u0000${c.partnerId}\u0000${c.slot}\u0000${c.currency}\u0000${c.effectiveAt}`;
-const slotKey = (c: { referralId: string; slot: string }) => `${c.referralId}\u0000${c.slot}`;
-
 /**
  * The entries that bring the ledger from `posted` to `expected`, cell by cell. An amount seen for the first
  * time is posted with its own type; any later change to a slot is a CORRECTION carrying the effective time of
@@ -41,25 +37,30 @@ const slotKey = (c: { referralId: string; slot: string }) => `${c.referralId}\u0
  * `posted` must cover every referral of `expected` (and may hold referrals that no longer expect anything).
  */
 export function planLedgerEntries(expected: readonly ExpectedAmount[], posted: readonly PostedCell[]): PlannedEntry[] {
-  const postedByCell = new Map<string, PostedCell>();
-  const postedSlots = new Set<string>();
+  // referral → slot → its cells (usually one). Nested maps, not composite string keys: a late event re-plans a
+  // whole component (10,000 cells), and building and hashing 30,000 concatenated keys cost more than the rules.
+  const postedBySlot = new Map<string, Map<string, PostedCell[]>>();
   for (const cell of posted) {
-    postedByCell.set(cellKey(cell), cell);
-    postedSlots.add(slotKey(cell));
+    let slots = postedBySlot.get(cell.referralId);
+    if (!slots) postedBySlot.set(cell.referralId, (slots = new Map()));
+    const cells = slots.get(cell.slot);
+    if (cells) cells.push(cell);
+    else slots.set(cell.slot, [cell]);
   }
   const planned: PlannedEntry[] = [];
-  const seen = new Set<string>();
+  const matched = new Set<PostedCell>();
   for (const amount of expected) {
-    const key = cellKey(amount);
-    seen.add(key);
-    const delta = amount.amount - (postedByCell.get(key)?.amount ?? 0n);
+    const cells = postedBySlot.get(amount.referralId)?.get(amount.slot);
+    const cell = cells?.find((c) => c.partnerId === amount.partnerId && c.currency === amount.currency && c.effectiveAt === amount.effectiveAt);
+    if (cell) matched.add(cell);
+    const delta = amount.amount - (cell?.amount ?? 0n);
     if (delta === 0n) continue;
     planned.push({
       referralId: amount.referralId,
       partnerId: amount.partnerId,
       customerId: amount.customerId,
       slot: amount.slot,
-      type: postedSlots.has(slotKey(amount)) ? 'CORRECTION' : amount.type,
+      type: cells ? 'CORRECTION' : amount.type,
       currency: amount.currency,
       effectiveAt: amount.effectiveAt,
       amount: delta,
@@ -67,7 +68,7 @@ export function planLedgerEntries(expected: readonly ExpectedAmount[], posted: r
     });
   }
   for (const cell of posted) {
-    if (seen.has(cellKey(cell)) || cell.amount === 0n) continue;
+    if (matched.has(cell) || cell.amount === 0n) continue;
     planned.push({ ...cell, type: 'CORRECTION', amount: -cell.amount });
   }
   return planned;
