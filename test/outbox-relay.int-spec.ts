@@ -44,7 +44,7 @@ describe('outbox relay', () => {
 
     const published = await harness.kafka.readTopic(harness.config.topics.status);
     expect(published.map((m) => JSON.parse(m.value!.toString()).id)).toEqual(['out-1', 'out-2', 'out-3', 'out-4']);
-    expect(published.map((m) => m.headers.ce_id)).toEqual(['out-1', 'out-2', 'out-3', 'out-4']);
+    expect(published.map((m) => m.headers['content-type'])).toEqual(Array(4).fill('application/cloudevents+json'));
     expect(published[0].value!.toString()).toBe(JSON.stringify(event('out-1').event));
     expect(await harness.query('SELECT id FROM outbox')).toEqual([]);
   });

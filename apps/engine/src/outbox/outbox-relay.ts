@@ -77,7 +77,7 @@ export class OutboxRelay {
         for (const { id } of chosen) {
           for (const message of this.written.get(id) ?? read.get(id) ?? []) {
             const list = byTopic.get(message.topic) ?? [];
-            list.push({ key: message.key, value: message.value, headers: { 'ce_id': message.eventId, 'content-type': 'application/cloudevents+json' } });
+            list.push({ key: message.key, value: message.value, headers: { 'content-type': 'application/cloudevents+json' } });
             byTopic.set(message.topic, list);
           }
         }
