@@ -1,4 +1,4 @@
-import { Currency, InputEvent } from '@engine/domain';
+import { Currency, eventKey, InputEvent } from '@engine/domain';
 import { columnList, fromRecordset } from '../bulk';
 import { Queryable } from '../queryable';
 
@@ -99,10 +99,23 @@ export class EventStoreRepository {
     return new Map(rows.map((r) => [`${r.source}\u0000${r.event_id}`, r.payload_hash]));
   }
 
-  /** One multi-row insert for the whole batch; returns the keys of the events that were new. */
+  /**
+   * One multi-row insert for the whole batch; returns the keys of the events that were new. Only a count comes
+   * back in the usual case (every event new); when some were stored before, the new ones are those this
+   * transaction wrote (xmin), asked for in a second query. Must not run inside a subtransaction (savepoint).
+   */
   async insertNew(q: Queryable, events: StoredEvent[]): Promise<Set<string>> {
     if (events.length === 0) return new Set();
-    const inserted: { source: string; event_id: string }[] = await q.query(`${INSERT_SQL} RETURNING source, event_id`, [JSON.stringify(events.map(toRow))]);
+    const [{ n }]: { n: number }[] = await q.query(`WITH inserted AS (${INSERT_SQL} RETURNING 1) SELECT count(*)::int AS n FROM inserted`, [
+      JSON.stringify(events.map(toRow)),
+    ]);
+    if (n === events.length) return new Set(events.map((e) => eventKey(e.event)));
+    if (n === 0) return new Set();
+    const inserted: { source: string; event_id: string }[] = await q.query(
+      `SELECT e.source, e.event_id FROM input_event e JOIN unnest($1::text[], $2::text[]) AS k(source, event_id) USING (source, event_id)
+        WHERE e.xmin = pg_current_xact_id()::xid`,
+      [events.map((e) => e.event.source), events.map((e) => e.event.id)],
+    );
     return new Set(inserted.map((r) => `${r.source}\u0000${r.event_id}`));
   }
 
