@@ -68,13 +68,56 @@ export class WorkerParser implements MessageParser {
   parse(topic: string, values: (Buffer | null)[]): Promise<ParseOutcome[]> {
     const id = ++this.sequence;
     const worker = this.workers[this.next++ % this.workers.length];
+    const batch = packValues(values);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, topic, values });
+      worker.postMessage({ id, topic, ...batch }, [batch.packed.buffer as ArrayBuffer]);
     });
   }
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
+}
+
+/** Message values packed into one buffer of their own (-1: a null value), to hand to a worker thread. */
+export interface PackedValues {
+  packed: Uint8Array;
+  lengths: Int32Array;
+}
+
+/**
+ * Kafka client buffers are views into the whole fetch response, and structured cloning a view copies its whole
+ * underlying buffer: every partition batch posted to a worker would carry the entire response (megabytes). The
+ * values are copied once into a fresh buffer instead, and that buffer is transferred, not copied.
+ */
+export function packValues(values: readonly (Uint8Array | null)[]): PackedValues {
+  const lengths = new Int32Array(values.length);
+  let total = 0;
+  values.forEach((value, i) => {
+    lengths[i] = value === null ? -1 : value.byteLength;
+    total += value?.byteLength ?? 0;
+  });
+  const packed = new Uint8Array(new ArrayBuffer(total)); // never a pooled Buffer: its memory is transferred
+  let offset = 0;
+  for (const value of values) {
+    if (value === null) continue;
+    packed.set(value, offset);
+    offset += value.byteLength;
+  }
+  return { packed, lengths };
+}
+
+export function unpackValues({ packed, lengths }: PackedValues): (Buffer | null)[] {
+  const values: (Buffer | null)[] = [];
+  let offset = 0;
+  for (const length of lengths) {
+    if (length < 0) {
+      values.push(null);
+      continue;
+    }
+    values.push(Buffer.from(packed.buffer, packed.byteOffset + offset, length));
+    offset += length;
+  }
+  return values;
 }
