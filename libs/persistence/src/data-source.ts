@@ -27,7 +27,9 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (exists.rowCount === 0) {
       await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch((error: { code?: string }) => {
-        if (error.code !== '42P04') throw error; // created concurrently by another process
+        // created concurrently by another process: 42P04 duplicate_database, or 23505 when both passed the
+        // check above at the same moment (the unique index of pg_database answers first)
+        if (error.code !== '42P04' && error.code !== '23505') throw error;
       });
     }
   } finally {
