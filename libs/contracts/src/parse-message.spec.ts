@@ -1,5 +1,5 @@
 import { DlqCode, InvalidMessageError } from './dlq/dlq-code';
-import { parseMessage } from './parse-message';
+import { parseMessage, storableText } from './parse-message';
 import { TOPICS } from './topics';
 
 /** CONTRACT §2: every DLQ code a message can earn by itself, and the normalisation of a valid one. */
@@ -320,5 +320,14 @@ describe('parseMessage: payload hash', () => {
     const a = parseMessage(TOPICS.billing, usage(usageData())).hash;
     expect(parseMessage(TOPICS.billing, usage(usageData({ amount: '12.31' }))).hash).not.toBe(a);
     expect(parseMessage(TOPICS.billing, usage(usageData(), { time: '2026-03-01T10:00:01Z' })).hash).not.toBe(a);
+  });
+});
+
+describe('storableText', () => {
+  it('replaces U+0000 and unpaired surrogates, keeps surrogate pairs and plain text as they are', () => {
+    expect(storableText('a\u0000b\ud800c\udc00d😀')).toBe('a\uFFFDb\uFFFDc\uFFFDd😀');
+    const plain = 'property foo should not exist';
+    expect(storableText(plain)).toBe(plain);
+    expect(storableText('😀'.slice(0, 1))).toBe('\uFFFD'); // a pair cut in half, as a truncated reason may be
   });
 });

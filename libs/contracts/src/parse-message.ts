@@ -47,6 +47,11 @@ function storable(value: unknown, field: string, code: DlqCode): void {
   if (LONE_SURROGATE.test(value)) throw new InvalidMessageError(code, `${field}: must be well-formed Unicode (unpaired surrogate)`);
 }
 
+/** `text` with what PostgreSQL text cannot hold (U+0000, unpaired surrogates) replaced by U+FFFD: for texts the engine writes itself (a dead letter's reason may quote the refused input). */
+export function storableText(text: string): string {
+  return SUSPECT.test(text) ? text.replace(new RegExp(`\u0000|${LONE_SURROGATE.source}`, 'g'), '\uFFFD') : text;
+}
+
 function describe(errors: ValidationError[], prefix: string): string[] {
   return errors.flatMap((error) => {
     const path = `${prefix}${error.property}`;

@@ -1,4 +1,4 @@
-import { DLQ_HEADERS, DlqCode, ParsedMessage, TOPICS, Topics } from '@engine/contracts';
+import { DLQ_HEADERS, DlqCode, ParsedMessage, storableText, TOPICS, Topics } from '@engine/contracts';
 import { Clock } from '@engine/config';
 import { eventKey } from '@engine/domain';
 import { InboundBatch, InboundMessage, MessageProducer, OutboundMessage } from '@engine/messaging';
@@ -233,8 +233,11 @@ export class IngestService {
         // Dead letters are acknowledged by the broker before the transaction commits: nothing is lost on a crash.
         // The ones recorded by an earlier commit (a redelivery) are not sent again.
         if (deadLetters.length > 0) {
-          const fresh = await this.deadLetterLog.recordNew(manager, deadLetters.map(({ message: m, code, reason }) => ({ topic: m.topic, partition: m.partition, offset: m.offset, code, reason })));
-          deadLetters = deadLetters.filter((d) => fresh.has(coordinates(d.message)));
+          const unsent = await this.deadLetterLog.recordNew(
+            manager,
+            deadLetters.map(({ message: m, code, reason }) => ({ topic: m.topic, partition: m.partition, offset: m.offset, code, reason: storableText(reason.slice(0, 1000)) })),
+          );
+          deadLetters = deadLetters.filter((d) => unsent.has(coordinates(d.message)));
           if (deadLetters.length > 0) await (await this.producer()).send(this.topics.dlq, deadLetters.map(toDlqMessage));
         }
         t.add('body', Number(process.hrtime.bigint() - txStarted) / 1e6);

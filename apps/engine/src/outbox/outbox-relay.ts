@@ -12,6 +12,9 @@ import { EngineMetrics } from '../observability/engine-metrics';
  * are also kept in memory (`remember`, called as they are inserted), so the usual case needs no read-back: only
  * the ids are selected. Batches of other instances, of a crashed run, or beyond the memory cap are read.
  */
+/** Outbox rows (batches) looked at per drain step: ids and sizes only. */
+const PENDING_PAGE = 64;
+
 export class OutboxRelay {
   private readonly outbox = new OutboxRepository();
   private readonly written = new Map<bigint, EncodedOutboxMessage[]>();
@@ -61,7 +64,7 @@ export class OutboxRelay {
           this.forget(() => true); // the instance holding the lock publishes them (from the table)
           return { published: 0, more: false };
         }
-        const pending = await this.outbox.pending(manager, 64);
+        const pending = await this.outbox.pending(manager, PENDING_PAGE);
         if (pending.length === 0) return { published: 0, more: false };
         // Batches whose ids are below the oldest pending one were published elsewhere, or rolled back.
         this.forget((id) => id < pending[0].id);
@@ -86,7 +89,7 @@ export class OutboxRelay {
         const removed = new Set(chosen.map((c) => c.id));
         this.forget((id) => removed.has(id));
         for (const [topic, messages] of byTopic) this.metrics.published.inc({ topic }, messages.length);
-        return { published: size, more: chosen.length < pending.length || pending.length === 64 };
+        return { published: size, more: chosen.length < pending.length || pending.length === PENDING_PAGE };
       });
       if (!more || published === 0) return;
     }

@@ -7,6 +7,7 @@ export interface DeadLetterRecord {
   partition: number;
   offset: string;
   code: string;
+  /** text PostgreSQL can hold (see storableText in @engine/contracts) */
   reason: string;
 }
 
@@ -28,13 +29,8 @@ export class DeadLetterRepository {
     const rows: { topic: string; kafka_partition: number; kafka_offset: string }[] = await q.query(
       `INSERT INTO dead_letter (topic, kafka_partition, kafka_offset, code, reason) ${fromRecordset(COLUMNS)}
        ON CONFLICT DO NOTHING RETURNING topic, kafka_partition, kafka_offset::text`,
-      [JSON.stringify(letters.map((l) => ({ topic: l.topic, kafka_partition: l.partition, kafka_offset: l.offset, code: l.code, reason: storable(l.reason) })))],
+      [JSON.stringify(letters.map((l) => ({ topic: l.topic, kafka_partition: l.partition, kafka_offset: l.offset, code: l.code, reason: l.reason })))],
     );
     return new Set(rows.map((r) => coordinates({ topic: r.topic, partition: r.kafka_partition, offset: r.kafka_offset })));
   }
-}
-
-/** PostgreSQL text holds neither U+0000 nor unpaired surrogates; a reason may quote the refused input. */
-function storable(text: string): string {
-  return text.slice(0, 1000).replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
