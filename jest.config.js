@@ -5,6 +5,11 @@ module.exports = {
   testRegex: '.*\\.(spec|int-spec)\\.ts$',
   transform: { '^.+\\.ts$': 'ts-jest' },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  moduleNameMapper: { '^@engine/(.*)$': '<rootDir>/libs/$1/src' },
+  moduleNameMapper: {
+    '^@engine/(.*)$': '<rootDir>/libs/$1/src',
+    // our drop-ins for two kafkajs producer internals (libs/messaging/src/kafkajs/install-fast-paths.ts)
+    '^\\./groupMessagesPerPartition$': '<rootDir>/libs/messaging/src/kafkajs/group-messages-per-partition.ts',
+    '^\\.\\./\\.\\./\\.\\./recordBatch/record/v0$': '<rootDir>/libs/messaging/src/kafkajs/record-encoder.ts',
+  },
   testTimeout: 120000,
 };

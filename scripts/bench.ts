@@ -51,7 +51,10 @@ async function startEngine(env: Record<string, string>, port: number): Promise<E
     env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (d) => (output += d.toString()));
+  child.stdout!.on('data', (d) => {
+    output += d.toString();
+    if (process.env.ENGINE_TRACE) process.stdout.write(d);
+  });
   child.stderr!.on('data', (d) => {
     output += d.toString();
     if (process.env.ENGINE_TRACE) process.stderr.write(d);

@@ -1,4 +1,6 @@
-import { Admin, Consumer, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
+import './kafkajs/install-fast-paths'; // before kafkajs itself is loaded
+import { Admin, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
+import { createMurmur2Partitioner } from './kafkajs/murmur2-partitioner';
 import {
   BatchConsumerOptions, InboundBatch, InboundMessage, MessageProducer, OutboundMessage, PartitionLag, PartitionOffset, RunningConsumer, TopicSpec,
 } from './message';
@@ -107,7 +109,7 @@ export class KafkaGateway {
 
   async getProducer(): Promise<MessageProducer> {
     if (!this.producer) {
-      const producer = this.kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 5, createPartitioner: Partitioners.DefaultPartitioner });
+      const producer = this.kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 5, createPartitioner: createMurmur2Partitioner() });
       await producer.connect();
       this.producer = producer;
     }

@@ -1,0 +1,78 @@
+import fc from 'fast-check';
+import { Partitioners } from 'kafkajs';
+import groupMessagesPerPartition = require('./group-messages-per-partition');
+import encodeRecord = require('./record-encoder');
+import { createMurmur2Partitioner, murmur2 } from './murmur2-partitioner';
+
+// The originals, by their full paths (jest.config.js maps only the relative requests kafkajs itself makes).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const originalRecord = require('kafkajs/src/protocol/recordBatch/record/v0/index.js');
+const originalGroup = require('kafkajs/src/producer/groupMessagesPerPartition.js');
+const originalMurmur2 = require('kafkajs/src/producer/partitioners/default/murmur2.js');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const bytes = fc.oneof(
+  fc.constant(null),
+  fc.string({ unit: 'grapheme', maxLength: 300 }),
+  fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+);
+const record = fc.record({
+  offsetDelta: fc.integer({ min: 0, max: 1_000_000 }),
+  timestampDelta: fc.oneof(fc.constant(0), fc.integer({ min: -1e6, max: 1e6 }), fc.integer({ min: 0, max: 2 ** 45 })),
+  key: bytes,
+  value: fc.oneof(bytes, fc.string({ maxLength: 5000 })),
+  headers: fc.dictionary(fc.string({ minLength: 1, maxLength: 20 }), fc.oneof(bytes.filter((b) => b !== null), fc.array(fc.string({ maxLength: 30 }), { maxLength: 3 }))),
+});
+
+describe('kafkajs fast paths (drop-ins for kafkajs 2.2.4 internals)', () => {
+  it('encodes every record byte for byte as kafkajs does', () => {
+    fc.assert(
+      fc.property(record, (input) => {
+        expect(encodeRecord(input).buffer.equals(originalRecord(input).buffer)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('encodes a typical output event exactly like kafkajs (key, JSON value, content-type header)', () => {
+    const input = { offsetDelta: 41, timestampDelta: 0, key: 'P-1', value: JSON.stringify({ id: 'é', n: 1 }), headers: { 'content-type': 'application/cloudevents+json' } };
+    expect(encodeRecord(input).buffer.toString('hex')).toBe(originalRecord(input).buffer.toString('hex'));
+  });
+
+  it('groups messages per partition exactly as kafkajs does, in order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 400 }), (partitions) => {
+        const messages = partitions.map((partition, i) => ({ partition, value: String(i) }));
+        const args = { topic: 't', partitionMetadata: [{}], messages, partitioner: ({ message }: { message: { partition: number } }) => message.partition };
+        expect(groupMessagesPerPartition(args)).toEqual(originalGroup(args));
+      }),
+    );
+    expect(groupMessagesPerPartition({ topic: 't', partitionMetadata: [], messages: [1], partitioner: () => 0 })).toEqual({});
+  });
+
+  it('hashes keys with Kafka murmur2 exactly as kafkajs does', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 64 }), fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a))), (key) => {
+        expect(murmur2(key)).toBe(originalMurmur2(key));
+      }),
+      { numRuns: 5000 },
+    );
+    // Known values of the Java client (org.apache.kafka.common.utils.Utils#murmur2), as in kafkajs' own tests.
+    expect(murmur2('21')).toBe(-973932308);
+    expect(murmur2('foobar')).toBe(-790332482);
+  });
+
+  it('puts keyed and explicitly partitioned messages on the partitions kafkajs DefaultPartitioner chooses', () => {
+    const partitionMetadata = Array.from({ length: 6 }, (_, partitionId) => ({ partitionId, leader: 1 }));
+    const ours = createMurmur2Partitioner()();
+    const theirs = Partitioners.DefaultPartitioner();
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), fc.option(fc.integer({ min: 0, max: 5 })), (key, partition) => {
+        const message = { key, partition };
+        expect(ours({ topic: 't', partitionMetadata, message })).toBe(theirs({ topic: 't', partitionMetadata, message } as never));
+      }),
+    );
+    const spread = new Set(Array.from({ length: 60 }, () => ours({ topic: 't', partitionMetadata, message: { key: null } })));
+    expect(spread.size).toBe(6); // no key: round robin over the available partitions
+  });
+});
