@@ -1,5 +1,5 @@
 import { eventKey, InputEvent, PostedCell } from '@engine/domain';
-import { ComponentKeys, emptyKeys, EventStoreRepository, keysOf, LedgerEntry, LedgerRepository, Queryable, ReferralStateRepository, ReferralWrite, StoredReferral } from '@engine/persistence';
+import { ComponentKeys, emptyKeys, EventStoreRepository, LedgerEntry, LedgerRepository, Queryable, ReferralStateRepository, ReferralWrite, StoredReferral, visitLinks } from '@engine/persistence';
 
 type Key = string; // 'r:<referralId>' | 'c:<customerId>' | 'd:<domain>'
 
@@ -78,7 +78,14 @@ export class RuleStateCache {
   }
 
   private link(event: InputEvent): Linked {
-    return { id: eventKey(event), event, keys: flatten(keysOf(event, this.isGeneric)) };
+    return { id: eventKey(event), event, keys: this.keysOf(event) };
+  }
+
+  /** The event's linking keys as working-set keys ('r:…', 'c:…', 'd:…'). */
+  private keysOf(event: InputEvent): Key[] {
+    const keys: Key[] = [];
+    visitLinks(event, this.isGeneric, (kind, value) => keys.push(`${kind}:${value}`));
+    return keys;
   }
 
   /** New events just inserted in this transaction: add them to every key already loaded. */
@@ -101,7 +108,7 @@ export class RuleStateCache {
    */
   async preload(q: Queryable, events: InputEvent[]): Promise<void> {
     const keys = new Set<Key>();
-    for (const event of events) for (const key of flatten(keysOf(event, this.isGeneric))) keys.add(key);
+    for (const event of events) for (const key of this.keysOf(event)) keys.add(key);
     await this.load(q, [...keys]);
   }
 

@@ -135,20 +135,28 @@ export class EventStoreRepository {
   }
 }
 
-/** The keys an event links to: its component is the closure of events over shared keys. */
-export function keysOf(event: InputEvent, isGeneric: (domain: string) => boolean, into: ComponentKeys = emptyKeys()): ComponentKeys {
+/** The kinds of linking key: referral id (also as a referral code), customer id, non-generic domain. */
+export type LinkKind = 'r' | 'c' | 'd';
+
+/** Calls `visit` for each key an event links to: its component is the closure of events over shared keys. */
+export function visitLinks(event: InputEvent, isGeneric: (domain: string) => boolean, visit: (kind: LinkKind, value: string) => void): void {
   switch (event.type) {
     case 'referral.submitted':
-      into.referrals.add(event.referralId);
-      if (!isGeneric(event.prospectDomain)) into.domains.add(event.prospectDomain);
+      visit('r', event.referralId);
+      if (!isGeneric(event.prospectDomain)) visit('d', event.prospectDomain);
       break;
     case 'customer.signed_up':
-      into.customers.add(event.customerId);
-      if (event.referralCode) into.referrals.add(event.referralCode);
-      if (!isGeneric(event.emailDomain)) into.domains.add(event.emailDomain);
+      visit('c', event.customerId);
+      if (event.referralCode) visit('r', event.referralCode);
+      if (!isGeneric(event.emailDomain)) visit('d', event.emailDomain);
       break;
     default:
-      into.customers.add(event.customerId);
+      visit('c', event.customerId);
   }
+}
+
+/** The keys an event links to, added to `into` by kind. */
+export function keysOf(event: InputEvent, isGeneric: (domain: string) => boolean, into: ComponentKeys = emptyKeys()): ComponentKeys {
+  visitLinks(event, isGeneric, (kind, value) => (kind === 'r' ? into.referrals : kind === 'c' ? into.customers : into.domains).add(value));
   return into;
 }
