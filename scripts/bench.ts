@@ -9,7 +9,7 @@ import { cloudEvents, dropDatabase, pollUntil, publishMessages, repoRoot, sample
 import { Client } from 'pg';
 
 /**
- * `npm run bench [-- --events 200000 --latency-seconds 60 --rate 2000]`: end-to-end throughput against this
+ * `npm run bench [-- --events 200000 --latency-seconds 60 --rate 2000 --textbook-events 20000]`: end-to-end throughput against this
  * machine's raw ceiling (bare Kafka consume, PostgreSQL COPY), latency at a steady load, peak RSS and the cost
  * of a late event. Prints one `bench:` line and appends a row to docs/BENCHMARKS.md.
  */
@@ -22,6 +22,7 @@ const EVENTS = arg('events', 200_000);
 const LATENCY_SECONDS = arg('latency-seconds', 60);
 const RATE = arg('rate', 2000);
 const LATE_LINES = arg('late-lines', 10_000);
+const TEXTBOOK_EVENTS = arg('textbook-events', 20_000);
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const log = (text: string) => console.log(`bench: ${text}`);
 
@@ -41,13 +42,17 @@ interface EngineProcess {
   stop: () => Promise<void>;
 }
 
-async function startEngine(env: Record<string, string>, port: number): Promise<EngineProcess> {
+const ENGINE_SCRIPT = 'dist/apps/engine/src/main.js';
+const TEXTBOOK_SCRIPT = 'dist/apps/textbook-baseline/src/main.js';
+
+/** Starts a compiled app (the engine, or the textbook baseline) and waits until `ready` says it is up. */
+async function startEngine(env: Record<string, string>, ready: (output: string) => Promise<boolean>, script = ENGINE_SCRIPT): Promise<EngineProcess> {
   const root = repoRoot();
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   if (process.env.BENCH_HEAP_PROF) profile.push('--heap-prof', `--heap-prof-dir=${process.env.BENCH_HEAP_PROF}`);
   if (process.env.BENCH_HEAP_SNAPSHOT) profile.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${process.env.BENCH_HEAP_SNAPSHOT}`);
   const flags = (process.env.BENCH_ENGINE_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...flags, ...profile, '-r', join(root, 'scripts/register-paths.js'), join(root, 'dist/apps/engine/src/main.js')], {
+  const child = spawn(process.execPath, [...flags, ...profile, '-r', join(root, 'scripts/register-paths.js'), join(root, script)], {
     env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -60,9 +65,9 @@ async function startEngine(env: Record<string, string>, port: number): Promise<E
     if (process.env.ENGINE_TRACE) process.stderr.write(d);
   });
   await pollUntil(async () => {
-    if (child.exitCode !== null) throw new Error(`engine exited: ${output}`);
-    return (await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => null))?.ok;
-  }, 60_000, 100, 'the engine to start').catch((error) => {
+    if (child.exitCode !== null) throw new Error(`${script} exited: ${output}`);
+    return ready(output);
+  }, 60_000, 100, `${script} to start`).catch((error) => {
     child.kill('SIGKILL');
     throw error;
   });
@@ -85,6 +90,8 @@ async function startEngine(env: Record<string, string>, port: number): Promise<E
     },
   };
 }
+
+const httpReady = (port: number) => async () => (await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => null))?.ok === true;
 
 function renameTopics(messages: ScenarioMessage[], topics: Topics): ScenarioMessage[] {
   const map: Record<string, string> = { [TOPICS.referrals]: topics.referrals, [TOPICS.lifecycle]: topics.lifecycle, [TOPICS.billing]: topics.billing };
@@ -214,6 +221,37 @@ async function lateEvent(kafka: KafkaGateway, db: Client, groupId: string, topic
   return typical;
 }
 
+/**
+ * The textbook NestJS design (apps/textbook-baseline: Nest's Kafka transport, one @EventPattern call and one
+ * transaction per message, the same rules and tables) on the first `count` events of the same stream, measured
+ * the same way: first publish → every event committed and the outbox empty.
+ */
+async function textbookBaseline(kafka: KafkaGateway, stream: ScenarioMessage[], count: number): Promise<number> {
+  const prefix = `bench${Date.now().toString(36)}t.`;
+  const topics = topicNames(prefix);
+  const groupId = `${prefix}textbook`;
+  const databaseUrl = testDatabaseUrl('bench_textbook');
+  await kafka.ensureTopics([...inputTopics(topics), ...outputTopics(topics)].map((topic) => ({ topic, numPartitions: 6 })));
+  const baseline = await startEngine(
+    { DATABASE_URL: databaseUrl, KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: groupId, ENGINE_NOW: '2026-11-01T00:00:00Z', LOG_LEVEL: 'warn' },
+    async (output) => output.includes('textbook baseline consuming'),
+    TEXTBOOK_SCRIPT,
+  );
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    await new Promise((r) => setTimeout(r, 2000)); // consumer group join
+    const started = Date.now();
+    await publishMessages(kafka, renameTopics(stream.slice(0, count), topics), 2000);
+    await settled(kafka, db, groupId, topics);
+    return count / ((Date.now() - started) / 1000);
+  } finally {
+    await baseline.stop();
+    await db.end();
+    await dropDatabase(databaseUrl).catch(() => undefined);
+  }
+}
+
 async function main(): Promise<void> {
   const prefix = `bench${Date.now().toString(36)}.`;
   const topics = topicNames(prefix);
@@ -221,7 +259,8 @@ async function main(): Promise<void> {
   const databaseUrl = testDatabaseUrl('bench');
   const kafka = new KafkaGateway({ brokers: BROKERS, clientId: 'bench' });
   await kafka.ensureTopics([...inputTopics(topics), ...outputTopics(topics)].map((topic) => ({ topic, numPartitions: 6 })));
-  const messages = renameTopics(benchStream(EVENTS), topics);
+  const stream = benchStream(EVENTS);
+  const messages = renameTopics(stream, topics);
   log(`${messages.length} events generated (${new Set(messages.map((m) => m.key)).size} keys)`);
 
   const port = arg('port', 3999);
@@ -232,7 +271,7 @@ async function main(): Promise<void> {
   const engine = await startEngine({
     DATABASE_URL: databaseUrl, KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: groupId, HTTP_PORT: String(port),
     ENGINE_NOW: '2026-11-01T00:00:00Z', LOG_LEVEL: 'warn',
-  }, port);
+  }, httpReady(port));
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
   try {
@@ -263,13 +302,17 @@ async function main(): Promise<void> {
     const lateMs = LATE_LINES > 0 ? await lateEvent(kafka, db, groupId, topics, LATE_LINES) : NaN;
     log(`late event for a customer with ${LATE_LINES} stored usage lines: ${lateMs.toFixed(1)} ms publish → corrections committed (a line in the middle of its history)`);
     const rss = engine.peakRssMb();
+    await engine.stop(); // the baseline gets the machine to itself
+    const textbookEvents = Math.min(TEXTBOOK_EVENTS, messages.length);
+    const textbook = textbookEvents > 0 ? await textbookBaseline(kafka, stream, textbookEvents) : NaN;
+    log(`textbook baseline (one @EventPattern call and one transaction per message) on the first ${textbookEvents} events: ${Math.round(textbook)} events/s; the engine: ${(throughput / textbook).toFixed(1)}× that`);
 
     const line = `bench: events=${messages.length} throughput=${Math.round(throughput)} ceiling=${Math.round(ceiling)} ratio=${(throughput / ceiling).toFixed(2)} p99_ms=${lat.p99} rss_mb=${Math.round(rss)}`;
     const doc = join(repoRoot(), 'docs', 'BENCHMARKS.md');
-    if (!existsSync(doc)) writeFileSync(doc, '# Benchmarks\n\n`npm run bench` appends one row per run.\n\n| date | machine | versions | events | throughput (ev/s) | ceiling (ev/s) | ratio | p50 / p99 ms @ rate | peak RSS MB | late event ms |\n|---|---|---|---|---|---|---|---|---|---|\n');
+    if (!existsSync(doc)) writeFileSync(doc, '# Benchmarks\n\n`npm run bench` appends one row per run.\n\n| date | machine | versions | events | throughput (ev/s) | ceiling (ev/s) | ratio | p50 / p99 ms @ rate | peak RSS MB | late event ms | textbook baseline ev/s (events) |\n|---|---|---|---|---|---|---|---|---|---|---|\n');
     const machine = `${cpus().length} cores ${cpus()[0]?.model.trim() ?? ''}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
     const versions = `node ${process.version}, kafka ${process.env.KAFKA_VERSION ?? '4.1.1'}, ${(await db.query('SHOW server_version')).rows[0].server_version.split(' ')[0]} pg`;
-    appendFileSync(doc, `| ${new Date().toISOString().slice(0, 16).replace('T', ' ')} | ${machine} | ${versions} | ${messages.length} | ${Math.round(throughput)} | ${Math.round(ceiling)} (kafka ${Math.round(kafkaRate)}, pg ${Math.round(pgRate)}) | ${(throughput / ceiling).toFixed(2)} | ${lat.p50} / ${lat.p99} @ ${RATE} | ${Math.round(rss)} | ${lateMs.toFixed(1)} |\n`);
+    appendFileSync(doc, `| ${new Date().toISOString().slice(0, 16).replace('T', ' ')} | ${machine} | ${versions} | ${messages.length} | ${Math.round(throughput)} | ${Math.round(ceiling)} (kafka ${Math.round(kafkaRate)}, pg ${Math.round(pgRate)}) | ${(throughput / ceiling).toFixed(2)} | ${lat.p50} / ${lat.p99} @ ${RATE} | ${Math.round(rss)} | ${lateMs.toFixed(1)} | ${Math.round(textbook)} (${textbookEvents}) |\n`);
     console.log(line);
   } finally {
     await engine.stop();
