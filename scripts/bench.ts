@@ -305,7 +305,7 @@ async function main(): Promise<void> {
     await engine.stop(); // the baseline gets the machine to itself
     const textbookEvents = Math.min(TEXTBOOK_EVENTS, messages.length);
     const textbook = textbookEvents > 0 ? await textbookBaseline(kafka, stream, textbookEvents) : NaN;
-    log(`textbook baseline (one @EventPattern call and one transaction per message) on the first ${textbookEvents} events: ${Math.round(textbook)} events/s; the engine: ${(throughput / textbook).toFixed(1)}× that`);
+    if (textbookEvents > 0) log(`textbook baseline (one @EventPattern call and one transaction per message) on the first ${textbookEvents} events: ${Math.round(textbook)} events/s; the engine: ${(throughput / textbook).toFixed(1)}× that`);
 
     const line = `bench: events=${messages.length} throughput=${Math.round(throughput)} ceiling=${Math.round(ceiling)} ratio=${(throughput / ceiling).toFixed(2)} p99_ms=${lat.p99} rss_mb=${Math.round(rss)}`;
     const doc = join(repoRoot(), 'docs', 'BENCHMARKS.md');

@@ -40,6 +40,9 @@ describe('outbox relay', () => {
       })
       .catch(() => undefined);
     await dataSource.transaction(async (m) => remembering.add(m, [event('out-4')]));
+    // A row in the format of the previous release (the event as a JSON string), e.g. waiting across an upgrade.
+    const old = event('out-5');
+    await dataSource.query('INSERT INTO outbox (message_count, messages) VALUES (1, $1)', [JSON.stringify([[old.eventId, old.topic, old.key, JSON.stringify(old.event)]])]);
     // A remembered batch is published from memory: what the row says is not read (here it would say 'tampered').
     const [{ n: tampered }] = await dataSource.query(
       `WITH t AS (UPDATE outbox SET messages = replace(messages, 'out-4', 'tampered') WHERE messages LIKE '%out-4%' RETURNING id) SELECT count(*)::int AS n FROM t`,
@@ -49,9 +52,9 @@ describe('outbox relay', () => {
     await relay.drain();
 
     const published = await harness.kafka.readTopic(harness.config.topics.status);
-    expect(published.map((m) => JSON.parse(m.value!.toString()).id)).toEqual(['out-1', 'out-2', 'out-3', 'out-4']);
-    expect(published.map((m) => m.value!.toString())).toEqual(['out-1', 'out-2', 'out-3', 'out-4'].map((id) => JSON.stringify(event(id).event)));
-    expect(published.map((m) => m.headers['content-type'])).toEqual(Array(4).fill('application/cloudevents+json'));
+    expect(published.map((m) => JSON.parse(m.value!.toString()).id)).toEqual(['out-1', 'out-2', 'out-3', 'out-4', 'out-5']);
+    expect(published.map((m) => m.value!.toString())).toEqual(['out-1', 'out-2', 'out-3', 'out-4', 'out-5'].map((id) => JSON.stringify(event(id).event)));
+    expect(published.map((m) => m.headers['content-type'])).toEqual(Array(5).fill('application/cloudevents+json'));
     expect(await dataSource.query('SELECT id FROM outbox')).toEqual([]);
     expect(errors).toEqual([]);
   });

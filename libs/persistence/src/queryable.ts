@@ -21,3 +21,16 @@ export async function lockRuleState(q: Queryable): Promise<bigint> {
   );
   return BigInt(rows[0].version);
 }
+
+/**
+ * The transaction's own pg connection as a Queryable: each query is handed to the driver when it is called,
+ * so queries issued without awaiting the previous one run in call order, back to back, while the caller
+ * prepares the next (TypeORM's query() awaits hooks of its own first, which would leave that order to
+ * microtask scheduling). Rows come back as pg returns them; falls back to `manager` outside a connection.
+ */
+export function directQueryable(manager: { queryRunner?: unknown } & Queryable): Queryable {
+  const connection = (manager.queryRunner as { databaseConnection?: { query(sql: string, parameters?: unknown[]): Promise<{ rows: any }> } } | undefined)
+    ?.databaseConnection;
+  if (!connection) return manager;
+  return { query: (sql, parameters) => connection.query(sql, parameters).then((result) => result.rows) };
+}

@@ -2,7 +2,7 @@ import { DLQ_HEADERS, DlqCode, ParsedMessage, storableText, TOPICS, Topics } fro
 import { Clock } from '@engine/config';
 import { eventKey } from '@engine/domain';
 import { InboundBatch, InboundMessage, MessageProducer, OutboundMessage } from '@engine/messaging';
-import { coordinates, DeadLetterRepository, emptyKeys, EventStoreRepository, keysOf, StoredEvent } from '@engine/persistence';
+import { coordinates, DeadLetterRepository, directQueryable, emptyKeys, EventStoreRepository, keysOf, StoredEvent } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { EngineMetrics } from '../observability/engine-metrics';
 import { phaseTimer as t } from '../observability/phase-timer';
@@ -208,13 +208,18 @@ export class IngestService {
     let applied: number;
     const txStarted = process.hrtime.bigint();
     try {
-      applied = await this.dataSource.transaction(async (manager) => {
+      applied = await this.dataSource.transaction(async (transaction) => {
+        const manager = directQueryable(transaction);
         await t.time('lock', () => this.rules.enter(manager));
         const candidates: StoredEvent[] = [...firstByKey.values()].map(({ parsed, message }) => ({
           event: parsed.event, hash: parsed.hash, origin: { topic: message.topic, partition: message.partition, offset: message.offset },
         }));
-        await this.rules.preload(manager, candidates.map((c) => c.event));
-        const inserted = await t.time('insert', () => this.store.insertNew(manager, candidates));
+        // The working set reads what it lacks BEFORE the insert (same connection, call order); the insert is
+        // built and queued meanwhile, and runs while the loaded rows are being decoded.
+        const [, inserted] = await Promise.all([
+          this.rules.preload(manager, candidates.map((c) => c.event)),
+          t.time('insert', () => this.store.insertNew(manager, candidates)),
+        ]);
         const fresh = candidates.filter((c) => inserted.has(eventKey(c.event)));
         const seenBefore = candidates.filter((c) => !inserted.has(eventKey(c.event)));
         if (seenBefore.length > 0) {

@@ -77,14 +77,20 @@ export class RuleEngine {
     const planned = planLedgerEntries(evaluation.amounts, posted);
     t.add('plan', Number(process.hrtime.bigint() - p0) / 1e6);
     const closed = planned.length > 0 ? await this.cache.closedPeriods(q) : new Set<string>();
-    const entries = await t.time('ledger', () => this.ledger.append(q, planned, closed));
+    // The writes are queued back to back (with a direct Queryable they run in call order while the next one is
+    // prepared); only the outbox waits, for the ids of the new ledger entries.
+    const appending = t.time('ledger', () => this.ledger.append(q, planned, closed));
+    const others = [
+      t.time('upsert', () => this.referrals.upsert(q, changes.writes, now)),
+      t.time('history', () => this.referrals.appendHistory(q, changes.history)),
+      t.time('anomalies', () => this.anomalies.record(q, evaluation.anomalies)),
+    ];
+    for (const write of others) write.catch(() => undefined); // awaited below; a failure must not be unhandled meanwhile
+    const entries = await appending;
     this.cache.rememberEntries(entries);
-
-    await t.time('upsert', () => this.referrals.upsert(q, changes.writes, now));
     this.cache.rememberReferrals(changes.writes);
-    await t.time('history', () => this.referrals.appendHistory(q, changes.history));
     await t.time('outbox', () => this.outbox.add(q, [...changes.messages, ...entries.map((entry) => accruedMessage(entry, this.topics))]));
-    await t.time('anomalies', () => this.anomalies.record(q, evaluation.anomalies));
+    await Promise.all(others);
     return { events: events.length, referrals: referralIds.length, statusChanges: changes.history.length, ledgerEntries: entries.length };
   }
 }

@@ -24,7 +24,9 @@ export interface OutboxBatch {
 
 /**
  * The transactional outbox: one row per writing transaction, holding its messages as one JSON array of
- * `[eventId, topic, key, value]`, committed with the state they describe and deleted once published.
+ * `[eventId, topic, key, event]` (the CloudEvent itself, written as the exact JSON text that is published; rows
+ * written before this format hold it as a JSON string instead, and are read the same), committed with the state
+ * they describe and deleted once published.
  * `onWritten` sees every batch as it is inserted, so a relay in the same process can publish it after the
  * COMMIT without reading it back; a batch whose transaction rolls back is never seen in the table.
  */
@@ -34,10 +36,9 @@ export class OutboxRepository {
   async add(q: Queryable, messages: OutboxMessage[]): Promise<void> {
     if (messages.length === 0) return;
     const encoded = messages.map((m) => ({ eventId: m.eventId, topic: m.topic, key: m.key, value: JSON.stringify(m.event) }));
-    const rows: { id: string }[] = await q.query('INSERT INTO outbox (message_count, messages) VALUES ($1, $2) RETURNING id::text', [
-      encoded.length,
-      JSON.stringify(encoded.map((m) => [m.eventId, m.topic, m.key, m.value])),
-    ]);
+    // The event's JSON text goes into the array as it is: serialised once, not escaped a second time as a string.
+    const row = `[${encoded.map((m) => `[${JSON.stringify(m.eventId)},${JSON.stringify(m.topic)},${JSON.stringify(m.key)},${m.value}]`).join(',')}]`;
+    const rows: { id: string }[] = await q.query('INSERT INTO outbox (message_count, messages) VALUES ($1, $2) RETURNING id::text', [encoded.length, row]);
     this.onWritten({ id: BigInt(rows[0].id), messages: encoded });
   }
 
@@ -54,7 +55,11 @@ export class OutboxRepository {
     ]);
     return rows.map((r) => ({
       id: BigInt(r.id),
-      messages: (JSON.parse(r.messages) as [string, string, string, string][]).map(([eventId, topic, key, value]) => ({ eventId, topic, key, value })),
+      messages: (JSON.parse(r.messages) as [string, string, string, object | string][]).map(([eventId, topic, key, event]) => ({
+        eventId, topic, key,
+        // JSON.stringify of the parsed event gives back the text that was written (plain JSON data, same key order)
+        value: typeof event === 'string' ? event : JSON.stringify(event),
+      })),
     }));
   }
 
