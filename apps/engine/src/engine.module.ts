@@ -15,10 +15,14 @@ import { EngineMetrics } from './observability/engine-metrics';
 import { HealthController } from './observability/health.controller';
 import { MetricsController } from './observability/metrics.controller';
 import { OutboxRelay } from './outbox/outbox-relay';
+import { HeapGovernor } from './memory/heap-governor';
+
+/** A parse worker's live heap is a few MB: with HEAP_SOFT_LIMIT_MB set, its own soft limit is this. */
+const PARSE_WORKER_HEAP_SOFT_LIMIT_MB = 32;
 
 /** Worker-thread parsing when compiled (the worker script exists) and asked for; inline otherwise (e.g. under ts-jest). */
-function messageParser(workers: number): MessageParser {
-  return workers > 0 && WorkerParser.available() ? new WorkerParser(workers) : new InlineParser();
+function messageParser(workers: number, heapSoftLimitMb: number): MessageParser {
+  return workers > 0 && WorkerParser.available() ? new WorkerParser(workers, heapSoftLimitMb) : new InlineParser();
 }
 
 /** Kafka workers, outbox relay, expiry sweep, health and metrics over one configuration. */
@@ -27,6 +31,7 @@ export class EngineModule {
   static register(config: AppConfig, program: Program = STANDARD_PROGRAM): DynamicModule {
     const kafkaLogger = new Logger('Kafka');
     const ingestLogger = new Logger('Ingest');
+    const heap = new HeapGovernor(config.heapSoftLimitMb * 2 ** 20);
     return {
       module: EngineModule,
       controllers: [IngestController, HealthController, MetricsController],
@@ -55,7 +60,11 @@ export class EngineModule {
           provide: IngestService,
           inject: [DATA_SOURCE, RuleEngine, KafkaGateway, Clock, EngineMetrics, OutboxRelay],
           useFactory: (ds: DataSource, rules: RuleEngine, kafka: KafkaGateway, clock: Clock, metrics: EngineMetrics, relay: OutboxRelay) =>
-            new IngestService(ds, rules, () => kafka.getProducer(), config.topics, clock, metrics, () => relay.kick(), messageParser(config.parseWorkers),
+            new IngestService(ds, rules, () => kafka.getProducer(), config.topics, clock, metrics, () => {
+                relay.kick();
+                heap.check();
+              },
+              messageParser(config.parseWorkers, config.heapSoftLimitMb > 0 ? PARSE_WORKER_HEAP_SOFT_LIMIT_MB : 0),
               (error, attempt) => {
                 metrics.batchFailures.inc();
                 ingestLogger.warn(`transaction failed (attempt ${attempt}), retrying: ${(error as Error).message}`);

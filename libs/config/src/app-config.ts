@@ -22,6 +22,8 @@ export interface AppConfig {
   parseWorkers: number;
   /** bound of the in-memory working set (events, referrals and ledger cells); past it, it is dropped and refilled */
   workingSetMaxEntries: number;
+  /** used V8 heap (MB) past which a full collection runs between transactions; 0 = V8's own heuristics */
+  heapSoftLimitMb: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -46,8 +48,9 @@ const DEFAULTS: Record<string, string> = {
   KAFKA_GROUP_ID: CONSUMER_GROUP,
   PARSE_WORKERS: '1',
   WORKING_SET_MAX_ENTRIES: '60000',
+  HEAP_SOFT_LIMIT_MB: '0',
 };
-const INTEGERS = ['PARSE_WORKERS', 'WORKING_SET_MAX_ENTRIES', 'HTTP_PORT', 'TOPIC_PARTITIONS', 'EXPIRY_SWEEP_INTERVAL_MS', 'OUTBOX_POLL_INTERVAL_MS', 'PARTITIONS_CONSUMED_CONCURRENTLY', 'CONSUMER_MAX_BYTES'];
+const INTEGERS = ['PARSE_WORKERS', 'WORKING_SET_MAX_ENTRIES', 'HEAP_SOFT_LIMIT_MB', 'HTTP_PORT', 'TOPIC_PARTITIONS', 'EXPIRY_SWEEP_INTERVAL_MS', 'OUTBOX_POLL_INTERVAL_MS', 'PARTITIONS_CONSUMED_CONCURRENTLY', 'CONSUMER_MAX_BYTES'];
 
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -78,5 +81,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     groupId: dto.KAFKA_GROUP_ID,
     parseWorkers: dto.PARSE_WORKERS,
     workingSetMaxEntries: dto.WORKING_SET_MAX_ENTRIES,
+    heapSoftLimitMb: dto.HEAP_SOFT_LIMIT_MB,
   };
 }

@@ -23,14 +23,22 @@ export async function lockRuleState(q: Queryable): Promise<bigint> {
 }
 
 /**
- * The transaction's own pg connection as a Queryable: each query is handed to the driver when it is called,
- * so queries issued without awaiting the previous one run in call order, back to back, while the caller
- * prepares the next (TypeORM's query() awaits hooks of its own first, which would leave that order to
- * microtask scheduling). Rows come back as pg returns them; falls back to `manager` outside a connection.
+ * The transaction's own pg connection as a Queryable that keeps call order: each query is sent as soon as the
+ * one before it completes, so queries issued without awaiting the previous one run back to back while the caller
+ * prepares the next (TypeORM's query() awaits hooks of its own first, which would leave that order to microtask
+ * scheduling; pg itself no longer wants to queue them). Rows come back as pg returns them; outside a connected
+ * query runner it falls back to `manager`.
  */
 export function directQueryable(manager: { queryRunner?: unknown } & Queryable): Queryable {
   const connection = (manager.queryRunner as { databaseConnection?: { query(sql: string, parameters?: unknown[]): Promise<{ rows: any }> } } | undefined)
     ?.databaseConnection;
   if (!connection) return manager;
-  return { query: (sql, parameters) => connection.query(sql, parameters).then((result) => result.rows) };
+  let previous: Promise<unknown> = Promise.resolve();
+  return {
+    query: (sql, parameters) => {
+      const result = previous.then(() => connection.query(sql, parameters)).then((r) => r.rows);
+      previous = result.catch(() => undefined);
+      return result;
+    },
+  };
 }

@@ -43,9 +43,10 @@ export class WorkerParser implements MessageParser {
   private sequence = 0;
   private readonly pending = new Map<number, { resolve: (r: ParseOutcome[]) => void; reject: (e: Error) => void }>();
 
-  constructor(count: number, script = join(__dirname, 'parse.worker.js')) {
+  /** `heapSoftLimitMb`: see HeapGovernor (0: off). */
+  constructor(count: number, heapSoftLimitMb = 0, script = join(__dirname, 'parse.worker.js')) {
     this.workers = Array.from({ length: count }, () => {
-      const worker = new Worker(script);
+      const worker = new Worker(script, { workerData: { heapSoftLimitBytes: heapSoftLimitMb * 2 ** 20 } });
       worker.on('message', (reply: { id: number; results?: ParseOutcome[]; error?: string }) => {
         const waiter = this.pending.get(reply.id);
         this.pending.delete(reply.id);

@@ -1,0 +1,29 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config.kafkaBrokers).toEqual(['127.0.0.1:9092']);
+    expect(config.parseWorkers).toBe(1);
+    expect(config.workingSetMaxEntries).toBe(60_000);
+    expect(config.heapSoftLimitMb).toBe(0);
+    expect(config.topics.referrals).toBe('partner.referrals.v1');
+  });
+
+  it('reads integers and the topic prefix', () => {
+    const config = loadConfig({ HEAP_SOFT_LIMIT_MB: '160', WORKING_SET_MAX_ENTRIES: '30000', KAFKA_TOPIC_PREFIX: 'staging.' });
+    expect(config.heapSoftLimitMb).toBe(160);
+    expect(config.workingSetMaxEntries).toBe(30_000);
+    expect(config.topics.referrals).toBe('staging.partner.referrals.v1');
+  });
+
+  it('names every invalid variable', () => {
+    expect(() => loadConfig({ HEAP_SOFT_LIMIT_MB: '-1', PARSE_WORKERS: 'many' })).toThrow(ConfigError);
+    try {
+      loadConfig({ HEAP_SOFT_LIMIT_MB: '-1', PARSE_WORKERS: 'many' });
+    } catch (error) {
+      expect((error as Error).message).toMatch(/HEAP_SOFT_LIMIT_MB/);
+      expect((error as Error).message).toMatch(/PARSE_WORKERS/);
+    }
+  });
+});
