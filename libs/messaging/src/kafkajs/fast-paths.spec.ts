@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { Partitioners } from 'kafkajs';
 import groupMessagesPerPartition = require('./group-messages-per-partition');
+import crc32c = require('./crc32c');
 import encodeRecord = require('./record-encoder');
 import { createMurmur2Partitioner, murmur2 } from './murmur2-partitioner';
 
@@ -9,6 +10,7 @@ import { createMurmur2Partitioner, murmur2 } from './murmur2-partitioner';
 const originalRecord = require('kafkajs/src/protocol/recordBatch/record/v0/index.js');
 const originalGroup = require('kafkajs/src/producer/groupMessagesPerPartition.js');
 const originalMurmur2 = require('kafkajs/src/producer/partitioners/default/murmur2.js');
+const originalCrc32C = require('kafkajs/src/protocol/recordBatch/crc32C/index.js');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const bytes = fc.oneof(
@@ -37,6 +39,18 @@ describe('kafkajs fast paths (drop-ins for kafkajs 2.2.4 internals)', () => {
   it('encodes a typical output event exactly like kafkajs (key, JSON value, content-type header)', () => {
     const input = { offsetDelta: 41, timestampDelta: 0, key: 'P-1', value: JSON.stringify({ id: 'é', n: 1 }), headers: { 'content-type': 'application/cloudevents+json' } };
     expect(encodeRecord(input).buffer.toString('hex')).toBe(originalRecord(input).buffer.toString('hex'));
+  });
+
+  it('checksums exactly as kafkajs does (CRC-32C), whatever the length and alignment', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), fc.nat(7), (bytes, skip) => {
+        const buffer = Buffer.from(bytes).subarray(Math.min(skip, bytes.length));
+        expect(crc32c(buffer)).toBe(originalCrc32C(buffer));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283); // the CRC-32C check value
+    expect(crc32c(Buffer.alloc(0))).toBe(0);
   });
 
   it('groups messages per partition exactly as kafkajs does, in order', () => {

@@ -1,9 +1,10 @@
 import Module from 'node:module';
 import groupMessagesPerPartition = require('./group-messages-per-partition');
+import crc32c = require('./crc32c');
 import encodeRecord = require('./record-encoder');
 
 /**
- * kafkajs is in maintenance mode; two of its producer internals cost the engine more than all its own
+ * kafkajs is in maintenance mode; three of its producer internals cost the engine more than all its own
  * encoding work. This registers our drop-ins (same inputs, same outputs, tested byte for byte against the
  * originals) under the kafkajs module ids, before kafkajs is first loaded. Under jest, whose module registry
  * does not use require.cache, jest.config.js maps the same files. If kafkajs was loaded before, nothing changes
@@ -12,6 +13,7 @@ import encodeRecord = require('./record-encoder');
 const REPLACEMENTS: [string, unknown][] = [
   ['kafkajs/src/producer/groupMessagesPerPartition', groupMessagesPerPartition],
   ['kafkajs/src/protocol/recordBatch/record/v0', encodeRecord],
+  ['kafkajs/src/protocol/recordBatch/crc32C', crc32c],
 ];
 
 function install(): boolean {
