@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { Partitioners } from 'kafkajs';
 import groupMessagesPerPartition = require('./group-messages-per-partition');
 import crc32c = require('./crc32c');
+import decodeRecord = require('./record-decoder');
 import encodeRecord = require('./record-encoder');
 import { createMurmur2Partitioner, murmur2 } from './murmur2-partitioner';
 
@@ -11,6 +12,8 @@ const originalRecord = require('kafkajs/src/protocol/recordBatch/record/v0/index
 const originalGroup = require('kafkajs/src/producer/groupMessagesPerPartition.js');
 const originalMurmur2 = require('kafkajs/src/producer/partitioners/default/murmur2.js');
 const originalCrc32C = require('kafkajs/src/protocol/recordBatch/crc32C/index.js');
+const originalDecodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0/decoder.js');
+const Decoder = require('kafkajs/src/protocol/decoder.js');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const bytes = fc.oneof(
@@ -39,6 +42,29 @@ describe('kafkajs fast paths (drop-ins for kafkajs 2.2.4 internals)', () => {
   it('encodes a typical output event exactly like kafkajs (key, JSON value, content-type header)', () => {
     const input = { offsetDelta: 41, timestampDelta: 0, key: 'P-1', value: JSON.stringify({ id: 'é', n: 1 }), headers: { 'content-type': 'application/cloudevents+json' } };
     expect(encodeRecord(input).buffer.toString('hex')).toBe(originalRecord(input).buffer.toString('hex'));
+  });
+
+  it('decodes every record into exactly what kafkajs gives (offsets, timestamps, key, value, repeated headers)', () => {
+    const decimal = (max: bigint) => fc.bigInt({ min: 0n, max }).map(String);
+    const context = fc.record({
+      firstOffset: fc.oneof(decimal(10n ** 6n), decimal(2n ** 62n)),
+      firstTimestamp: fc.oneof(fc.constant('-1'), decimal(2n ** 41n), decimal(2n ** 62n)),
+      maxTimestamp: decimal(2n ** 41n),
+      timestampType: fc.constantFrom(0, 1, -1),
+      isControlBatch: fc.boolean(),
+      magicByte: fc.constant(2),
+    });
+    const headerName = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('toString', 'constructor', 'a'));
+    const withHeaders = record.chain((r) =>
+      fc.dictionary(headerName, fc.oneof(fc.string({ maxLength: 20 }), fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }))).map((headers) => ({ ...r, headers })),
+    );
+    fc.assert(
+      fc.property(withHeaders, context, (input, ctx) => {
+        const body = () => new Decoder(new Decoder(encodeRecord(input).buffer).readVarIntBytes());
+        expect(decodeRecord(body(), ctx)).toEqual(originalDecodeRecord(body(), ctx));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('checksums exactly as kafkajs does (CRC-32C), whatever the length and alignment', () => {

@@ -1,11 +1,12 @@
 import Module from 'node:module';
 import groupMessagesPerPartition = require('./group-messages-per-partition');
 import crc32c = require('./crc32c');
+import decodeRecord = require('./record-decoder');
 import encodeRecord = require('./record-encoder');
 
 /**
- * kafkajs is in maintenance mode; three of its producer internals cost the engine more than all its own
- * encoding work. This registers our drop-ins (same inputs, same outputs, tested byte for byte against the
+ * kafkajs is in maintenance mode; three of its producer internals and its record decoder cost the engine
+ * more than all its own encoding work. This registers our drop-ins (same inputs, same outputs, tested byte for byte against the
  * originals) under the kafkajs module ids, before kafkajs is first loaded. Under jest, whose module registry
  * does not use require.cache, jest.config.js maps the same files. If kafkajs was loaded before, nothing changes
  * (the originals are correct, only slower); `installed` says which one runs.
@@ -14,6 +15,7 @@ const REPLACEMENTS: [string, unknown][] = [
   ['kafkajs/src/producer/groupMessagesPerPartition', groupMessagesPerPartition],
   ['kafkajs/src/protocol/recordBatch/record/v0', encodeRecord],
   ['kafkajs/src/protocol/recordBatch/crc32C', crc32c],
+  ['kafkajs/src/protocol/recordBatch/record/v0/decoder', decodeRecord],
 ];
 
 function install(): boolean {
