@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '@engine/config';
+import { kafkajsFastPathsInstalled } from '@engine/messaging';
 import { createEngineApp, startEngineApp } from './engine-app';
 
 /** `npm start`: migrate, then run the Kafka workers, outbox relay, expiry sweep and HTTP API. */
@@ -10,7 +11,8 @@ async function main(): Promise<void> {
   await startEngineApp(app, config.httpPort);
   new Logger('main').log(
     `commission engine up: kafka ${config.kafkaBrokers.join(',')}, http :${config.httpPort} (OpenAPI at /docs)` +
-      (config.engineNow !== null ? `, clock frozen at ${new Date(config.engineNow).toISOString()}` : ''),
+      (config.engineNow !== null ? `, clock frozen at ${new Date(config.engineNow).toISOString()}` : '') +
+      `, kafkajs fast paths ${kafkajsFastPathsInstalled ? 'on' : 'OFF (kafkajs was loaded first)'}`,
   );
 }
 
