@@ -1,5 +1,5 @@
 import { Clock } from '@engine/config';
-import { emptyKeys, ReferralStateRepository } from '@engine/persistence';
+import { directQueryable, emptyKeys, ReferralStateRepository } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { RuleEngine } from '../ingest/rule-engine.service';
 
@@ -25,7 +25,8 @@ export class ExpirySweep {
       const now = this.clock.now();
       let count: number;
       try {
-        count = await this.dataSource.transaction(async (manager) => {
+        count = await this.dataSource.transaction(async (transaction) => {
+          const manager = directQueryable(transaction); // recompute queues independent writes back to back
           await this.rules.enter(manager);
           const due = await this.referrals.dueForExpiry(manager, now, this.chunk);
           if (due.length === 0) return 0;

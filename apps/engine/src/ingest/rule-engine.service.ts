@@ -63,6 +63,7 @@ export class RuleEngine {
     this.cache.addEvents(events);
   }
 
+  /** `q` should run queries in call order without waiting for results (`directQueryable`): writes are queued. */
   async recompute(q: Queryable, seeds: ComponentKeys, now: number): Promise<RecomputeResult> {
     const events = await t.time('component', () => this.cache.component(q, seeds));
     const e0 = process.hrtime.bigint();
