@@ -5,10 +5,14 @@ import { compareDeadLetters, compareLedger, compareOutputs, referenceRun } from 
 /**
  * The engine as it ships: the compiled process (`npm test` builds first), with what only exists compiled: the
  * parse worker thread, the kafkajs drop-ins registered through require.cache (jest maps them instead), and the
- * heap governor on in both threads. A generated stream with redeliveries and bad messages must end exactly
- * where the pure rules say.
+ * heap governor on in both threads; then with a working set so small that it evicts before every transaction.
+ * A generated stream with redeliveries and bad messages, published while the engine runs, must end exactly where
+ * the pure rules say.
  */
-describe('compiled engine process (parse worker, kafkajs drop-ins, heap governor)', () => {
+describe.each([
+  ['parse worker, kafkajs drop-ins, heap governor', { HEAP_SOFT_LIMIT_MB: '48' }],
+  ['a working set evicting before every transaction', { WORKING_SET_MAX_ENTRIES: '200' }],
+])('compiled engine process (%s)', (_name, env: Record<string, string>) => {
   let context: FaultContext;
 
   beforeAll(async () => {
@@ -22,7 +26,7 @@ describe('compiled engine process (parse worker, kafkajs drop-ins, heap governor
   it('ends with the ledger, outputs and dead letters the rules give', async () => {
     const messages = faultLoad({ seed: 20261127, prospects: 600, redeliveries: 0.03, badMessages: 12 });
     const reference = referenceRun(messages, context.now);
-    const engine = context.engine('one', { LOG_LEVEL: 'log', PARSE_WORKERS: '1', HEAP_SOFT_LIMIT_MB: '48' });
+    const engine = context.engine('one', { LOG_LEVEL: 'log', PARSE_WORKERS: '1', ...env });
     await engine.start();
     await context.publish(messages);
     await context.settled(180_000);

@@ -30,8 +30,10 @@ function group(keys: Key[]): ComponentKeys {
 /**
  * The engine's working set, read through from the database: events by linking key, referral rows and posted
  * ledger cells. It is only trusted while this instance is the last writer (the rule-state version it sees at
- * lock time is the one it committed last); otherwise, after a failed transaction, or when it grows past its
- * bound, it is dropped and refilled from the database. The database stays the source of truth.
+ * lock time is the one it committed last); otherwise, or after a failed transaction, it is dropped and refilled
+ * from the database. The database stays the source of truth. Past its bound, the least recently used half is
+ * evicted between transactions (each map keeps its entries in use order: an entry used is moved to the end), so
+ * a hot component, such as a customer with 10,000 lines receiving a late one, stays in memory.
  */
 export class RuleStateCache {
   private committedVersion: bigint | null = null;
@@ -52,9 +54,32 @@ export class RuleStateCache {
 
   /** Call right after lockRuleState with the version it returned. */
   begin(version: bigint): void {
-    const size = this.cachedEvents + this.referrals.size + this.posted.size;
-    if (this.committedVersion === null || version !== this.committedVersion + 1n || size > this.maxEntries) this.clear();
+    if (this.committedVersion === null || version !== this.committedVersion + 1n) this.clear();
+    else if (this.size > this.maxEntries) this.evict(this.maxEntries / 2);
     this.pendingVersion = version;
+  }
+
+  /** Entries held: events counted once per key they are listed under, referral rows, referrals' ledger cells. */
+  get size(): number {
+    return this.cachedEvents + this.referrals.size + this.posted.size;
+  }
+
+  /** Drops the least recently used entries of each map, in proportion, until at most `target` remain. */
+  private evict(target: number): void {
+    const keep = target / this.size;
+    const eventsTarget = this.cachedEvents * keep;
+    for (const [key, list] of this.events) {
+      if (this.cachedEvents <= eventsTarget) break;
+      this.events.delete(key);
+      this.cachedEvents -= list.length;
+    }
+    for (const map of [this.referrals, this.posted] as Map<string, unknown>[]) {
+      const mapTarget = map.size * keep;
+      for (const id of map.keys()) {
+        if (map.size <= mapTarget) break;
+        map.delete(id);
+      }
+    }
   }
 
   /** The transaction committed: what was written in it is now the database's state too. */
@@ -66,6 +91,16 @@ export class RuleStateCache {
   /** The transaction failed: forget everything. */
   abort(): void {
     this.clear();
+  }
+
+  /** Moves a map's entry to the end (most recently used); returns it. */
+  private static touch<K, V>(map: Map<K, V>, key: K): V | undefined {
+    const value = map.get(key);
+    if (value !== undefined) {
+      map.delete(key);
+      map.set(key, value);
+    }
+    return value;
   }
 
   clear(): void {
@@ -109,6 +144,7 @@ export class RuleStateCache {
   async preload(q: Queryable, events: InputEvent[]): Promise<void> {
     const keys = new Set<Key>();
     for (const event of events) for (const key of this.keysOf(event)) keys.add(key);
+    for (const key of keys) RuleStateCache.touch(this.events, key);
     await this.load(q, [...keys]);
   }
 
@@ -146,7 +182,7 @@ export class RuleStateCache {
       await this.load(q, frontier);
       const next = new Set<Key>();
       for (const key of frontier) {
-        for (const linked of this.events.get(key)!) {
+        for (const linked of RuleStateCache.touch(this.events, key)!) {
           if (result.has(linked.id)) continue;
           result.set(linked.id, linked.event);
           for (const other of linked.keys) if (!visited.has(other)) next.add(other);
@@ -165,7 +201,7 @@ export class RuleStateCache {
     }
     const out = new Map<string, StoredReferral>();
     for (const id of referralIds) {
-      const stored = this.referrals.get(id);
+      const stored = RuleStateCache.touch(this.referrals, id);
       if (stored) out.set(id, stored);
     }
     return out;
@@ -181,7 +217,7 @@ export class RuleStateCache {
       for (const id of missing) this.posted.set(id, new Map());
       for (const cell of await this.ledger.postedCells(q, missing)) this.posted.get(cell.referralId)!.set(cellKey(cell), cell);
     }
-    return referralIds.flatMap((id) => [...(this.posted.get(id)?.values() ?? [])]);
+    return referralIds.flatMap((id) => [...(RuleStateCache.touch(this.posted, id)?.values() ?? [])]);
   }
 
   rememberEntries(entries: LedgerEntry[]): void {
