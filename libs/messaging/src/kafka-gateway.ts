@@ -91,7 +91,7 @@ export class KafkaGateway {
     const missing = specs.filter((s) => !existing.has(s.topic));
     if (missing.length === 0) return;
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false, // kafkajs' own wait gives up on UNKNOWN_TOPIC_OR_PARTITION (see waitForLeaders)
       topics: missing.map((s) => ({
         topic: s.topic, numPartitions: s.numPartitions, replicationFactor: 1,
         configEntries: Object.entries(s.configEntries ?? {}).map(([name, value]) => ({ name, value })),
@@ -100,6 +100,27 @@ export class KafkaGateway {
       .catch((error: { type?: string }) => {
         if (error.type !== 'TOPIC_ALREADY_EXISTS') throw error;
       });
+    await this.waitForLeaders(admin, missing.map((s) => s.topic));
+  }
+
+  /**
+   * Waits until every partition of `topics` has a leader. A broker that has just started (KRaft) can answer
+   * UNKNOWN_TOPIC_OR_PARTITION for a topic it created a moment ago, which kafkajs' createTopics wait does not
+   * retry; both that and LEADER_NOT_AVAILABLE are waited out here.
+   */
+  private async waitForLeaders(admin: Admin, topics: string[], timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const metadata = await admin.fetchTopicMetadata({ topics });
+        const ready = metadata.topics.length === topics.length && metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+        if (ready) return;
+      } catch (error) {
+        if (!['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE'].includes((error as { type?: string }).type ?? '')) throw error;
+      }
+      if (Date.now() > deadline) throw new Error(`topics still without a leader after ${timeoutMs} ms: ${topics.join(', ')}`);
+      await sleep(100);
+    }
   }
 
   async ping(): Promise<void> {
