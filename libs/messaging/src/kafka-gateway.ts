@@ -90,24 +90,25 @@ export class KafkaGateway {
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.topic));
     if (missing.length === 0) return;
-    await admin.createTopics({
-      waitForLeaders: false, // kafkajs' own wait gives up on UNKNOWN_TOPIC_OR_PARTITION (see waitForLeaders)
+    const created = await admin.createTopics({
+      waitForLeaders: true,
       topics: missing.map((s) => ({
         topic: s.topic, numPartitions: s.numPartitions, replicationFactor: 1,
         configEntries: Object.entries(s.configEntries ?? {}).map(([name, value]) => ({ name, value })),
       })),
     })
+      .then(() => true)
       .catch((error: { type?: string }) => {
+        // kafkajs' wait for leaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a broker that has just started
+        // can answer for a topic it created a moment ago: the topics exist, only the wait is left to do
+        if (error.type === 'UNKNOWN_TOPIC_OR_PARTITION') return false;
         if (error.type !== 'TOPIC_ALREADY_EXISTS') throw error;
+        return true;
       });
-    await this.waitForLeaders(admin, missing.map((s) => s.topic));
+    if (!created) await this.waitForLeaders(admin, missing.map((s) => s.topic));
   }
 
-  /**
-   * Waits until every partition of `topics` has a leader. A broker that has just started (KRaft) can answer
-   * UNKNOWN_TOPIC_OR_PARTITION for a topic it created a moment ago, which kafkajs' createTopics wait does not
-   * retry; both that and LEADER_NOT_AVAILABLE are waited out here.
-   */
+  /** Waits until every partition of `topics` has a leader, through UNKNOWN_TOPIC_OR_PARTITION and LEADER_NOT_AVAILABLE. */
   private async waitForLeaders(admin: Admin, topics: string[], timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {

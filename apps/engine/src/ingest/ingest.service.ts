@@ -238,6 +238,7 @@ export class IngestService {
         // Dead letters are acknowledged by the broker before the transaction commits: nothing is lost on a crash.
         // The ones recorded by an earlier commit (a redelivery) are not sent again.
         if (deadLetters.length > 0) {
+          deadLetters = oncePerCoordinates(deadLetters); // a partition batch delivered twice can sit in one group
           const unsent = await this.deadLetterLog.recordNew(
             manager,
             deadLetters.map(({ message: m, code, reason }) => ({ topic: m.topic, partition: m.partition, offset: m.offset, code, reason: storableText(reason.slice(0, 1000)) })),
@@ -268,6 +269,16 @@ export class IngestService {
 function isDataError(error: unknown): boolean {
   const code = (error as { code?: unknown; driverError?: { code?: unknown } })?.driverError?.code ?? (error as { code?: unknown })?.code;
   return typeof code === 'string' && /^(22|23|54)/.test(code);
+}
+
+function oncePerCoordinates(letters: DeadLetter[]): DeadLetter[] {
+  const seen = new Set<string>();
+  return letters.filter((letter) => {
+    const at = coordinates(letter.message);
+    if (seen.has(at)) return false;
+    seen.add(at);
+    return true;
+  });
 }
 
 function conflict(message: InboundMessage): DeadLetter {
