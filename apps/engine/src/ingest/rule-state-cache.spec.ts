@@ -1,0 +1,68 @@
+import { InputEvent } from '@engine/domain';
+import { ComponentKeys, EventStoreRepository, LedgerRepository, Queryable, ReferralStateRepository } from '@engine/persistence';
+import { resetFactory, usage } from '../../../../libs/domain/src/testing/event-factory';
+import { RuleStateCache } from './rule-state-cache';
+
+/** A store that answers from a list and counts the keys it was asked for (only the event loads matter here). */
+class CountingStore extends EventStoreRepository {
+  asked: string[] = [];
+  constructor(private readonly events: InputEvent[]) {
+    super();
+  }
+
+  override async loadLinked(_q: Queryable, keys: ComponentKeys): Promise<InputEvent[]> {
+    this.asked.push(...[...keys.customers].map((c) => `c:${c}`));
+    return this.events.filter((e) => e.type !== 'referral.submitted' && e.type !== 'customer.signed_up' && keys.customers.has(e.customerId));
+  }
+}
+
+const noDatabase = {} as Queryable;
+const seeds = (customerId: string): ComponentKeys => ({ referrals: new Set(), customers: new Set([customerId]), domains: new Set() });
+
+describe('RuleStateCache (working set) past its bound', () => {
+  beforeEach(() => resetFactory());
+
+  it('evicts the least recently used keys between transactions and keeps a hot one', async () => {
+    // A hot customer with 40 lines, and 40 others with 2 lines each: 120 cached events, bound 100.
+    const events = [
+      ...Array.from({ length: 40 }, () => usage({ customerId: 'HOT' })),
+      ...Array.from({ length: 40 }, (_, i) => [usage({ customerId: `C${i}` }), usage({ customerId: `C${i}` })]).flat(),
+    ];
+    const store = new CountingStore(events);
+    const cache = new RuleStateCache(() => false, 100, store, new ReferralStateRepository(), new LedgerRepository());
+    let version = 0n;
+    const transaction = async (customerId: string) => {
+      cache.begin(++version);
+      const component = await cache.component(noDatabase, seeds(customerId));
+      cache.commit();
+      return component.length;
+    };
+
+    expect(await transaction('HOT')).toBe(40);
+    for (let i = 0; i < 40; i++) {
+      expect(await transaction(`C${i}`)).toBe(2);
+      if (i % 5 === 0) await transaction('HOT'); // in use all along
+    }
+    expect(store.asked.filter((k) => k === 'c:HOT')).toHaveLength(1);
+    expect(cache.size).toBeLessThanOrEqual(100 + 2); // evicted down to half at each begin past the bound
+
+    store.asked = [];
+    expect(await transaction('HOT')).toBe(40); // still in memory: no read
+    expect(await transaction('C39')).toBe(2); // the most recent others too
+    expect(store.asked).toEqual([]);
+    expect(await transaction('C0')).toBe(2); // the least recently used were evicted: read again, same answer
+    expect(store.asked).toEqual(['c:C0']);
+  });
+
+  it('drops everything when another writer committed in between (the version skipped one)', async () => {
+    const store = new CountingStore([usage({ customerId: 'A' })]);
+    const cache = new RuleStateCache(() => false, 60, store, new ReferralStateRepository(), new LedgerRepository());
+    cache.begin(1n);
+    await cache.component(noDatabase, seeds('A'));
+    cache.commit();
+    cache.begin(3n); // version 2 was someone else's
+    await cache.component(noDatabase, seeds('A'));
+    cache.commit();
+    expect(store.asked).toEqual(['c:A', 'c:A']);
+  });
+});
