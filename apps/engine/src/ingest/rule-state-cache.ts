@@ -1,5 +1,5 @@
 import { eventKey, InputEvent, PostedCell } from '@engine/domain';
-import { ComponentKeys, emptyKeys, EventStoreRepository, LedgerEntry, LedgerRepository, Queryable, ReferralStateRepository, ReferralWrite, StoredReferral, visitLinks } from '@engine/persistence';
+import { ComponentKeys, emptyKeys, EventStoreRepository, LedgerEntry, LedgerRepository, Queryable, ReferralStateRepository, LinkKind, ReferralWrite, StoredReferral, visitLinks } from '@engine/persistence';
 
 type Key = string; // 'r:<referralId>' | 'c:<customerId>' | 'd:<domain>'
 
@@ -12,8 +12,10 @@ interface Linked {
 
 const cellKey = (c: PostedCell) => `${c.partnerId}\u0000${c.slot}\u0000${c.currency}\u0000${c.effectiveAt}`;
 
+const linkKey = (kind: LinkKind, value: string): Key => `${kind}:${value}`;
+
 function flatten(keys: ComponentKeys): Key[] {
-  return [...[...keys.referrals].map((k) => `r:${k}`), ...[...keys.customers].map((k) => `c:${k}`), ...[...keys.domains].map((k) => `d:${k}`)];
+  return [...[...keys.referrals].map((k) => linkKey('r', k)), ...[...keys.customers].map((k) => linkKey('c', k)), ...[...keys.domains].map((k) => linkKey('d', k))];
 }
 
 function group(keys: Key[]): ComponentKeys {
@@ -119,7 +121,7 @@ export class RuleStateCache {
   /** The event's linking keys as working-set keys ('r:…', 'c:…', 'd:…'). */
   private keysOf(event: InputEvent): Key[] {
     const keys: Key[] = [];
-    visitLinks(event, this.isGeneric, (kind, value) => keys.push(`${kind}:${value}`));
+    visitLinks(event, this.isGeneric, (kind, value) => keys.push(linkKey(kind, value)));
     return keys;
   }
 

@@ -9,7 +9,7 @@ import encodeRecord = require('./record-encoder');
  * more than all its own encoding work. This registers our drop-ins (same inputs, same outputs, tested byte for byte against the
  * originals) under the kafkajs module ids, before kafkajs is first loaded. Under jest, whose module registry
  * does not use require.cache, jest.config.js maps the same files. If kafkajs was loaded before, nothing changes
- * (the originals are correct, only slower); `installed` says which one runs.
+ * (the originals are correct, only slower); `kafkajsFastPathsInstalled` says which ones run (the engine logs it).
  */
 const REPLACEMENTS: [string, unknown][] = [
   ['kafkajs/src/producer/groupMessagesPerPartition', groupMessagesPerPartition],
