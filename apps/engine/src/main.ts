@@ -3,16 +3,19 @@ import { Logger } from '@nestjs/common';
 import { loadConfig } from '@engine/config';
 import { kafkajsFastPathsInstalled } from '@engine/messaging';
 import { createEngineApp, startEngineApp } from './engine-app';
+import { applyHeapGrowingPercent } from './memory/heap-growth';
 
 /** `npm start`: migrate, then run the Kafka workers, outbox relay, expiry sweep and HTTP API. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  applyHeapGrowingPercent(config.heapGrowingPercent);
   const app = await createEngineApp(config);
   await startEngineApp(app, config.httpPort);
   new Logger('main').log(
     `commission engine up: kafka ${config.kafkaBrokers.join(',')}, http :${config.httpPort} (OpenAPI at /docs)` +
       (config.engineNow !== null ? `, clock frozen at ${new Date(config.engineNow).toISOString()}` : '') +
-      `, kafkajs fast paths ${kafkajsFastPathsInstalled ? 'on' : 'OFF (kafkajs was loaded first)'}`,
+      `, kafkajs fast paths ${kafkajsFastPathsInstalled ? 'on' : 'OFF (kafkajs was loaded first)'}` +
+      `, heap growth ${config.heapGrowingPercent > 0 ? `capped at ${config.heapGrowingPercent}%` : "V8's own"}`,
   );
 }
 

@@ -7,23 +7,27 @@ describe('loadConfig', () => {
     expect(config.parseWorkers).toBe(1);
     expect(config.workingSetMaxEntries).toBe(60_000);
     expect(config.heapSoftLimitMb).toBe(0);
+    expect(config.heapGrowingPercent).toBe(50);
     expect(config.topics.referrals).toBe('partner.referrals.v1');
   });
 
   it('reads integers and the topic prefix', () => {
-    const config = loadConfig({ HEAP_SOFT_LIMIT_MB: '160', WORKING_SET_MAX_ENTRIES: '30000', KAFKA_TOPIC_PREFIX: 'staging.' });
+    const config = loadConfig({ HEAP_SOFT_LIMIT_MB: '160', HEAP_GROWING_PERCENT: '0', WORKING_SET_MAX_ENTRIES: '30000', KAFKA_TOPIC_PREFIX: 'staging.' });
     expect(config.heapSoftLimitMb).toBe(160);
+    expect(config.heapGrowingPercent).toBe(0);
     expect(config.workingSetMaxEntries).toBe(30_000);
     expect(config.topics.referrals).toBe('staging.partner.referrals.v1');
   });
 
   it('names every invalid variable', () => {
-    expect(() => loadConfig({ HEAP_SOFT_LIMIT_MB: '-1', PARSE_WORKERS: 'many' })).toThrow(ConfigError);
+    const bad = { HEAP_SOFT_LIMIT_MB: '-1', PARSE_WORKERS: 'many', HEAP_GROWING_PERCENT: '1000' };
+    expect(() => loadConfig(bad)).toThrow(ConfigError);
     try {
-      loadConfig({ HEAP_SOFT_LIMIT_MB: '-1', PARSE_WORKERS: 'many' });
+      loadConfig(bad);
     } catch (error) {
       expect((error as Error).message).toMatch(/HEAP_SOFT_LIMIT_MB/);
       expect((error as Error).message).toMatch(/PARSE_WORKERS/);
+      expect((error as Error).message).toMatch(/HEAP_GROWING_PERCENT/);
     }
   });
 });

@@ -20,10 +20,12 @@ export interface AppConfig {
   groupId: string;
   /** worker threads that parse and validate messages (0: on the event loop) */
   parseWorkers: number;
-  /** bound of the in-memory working set (events, referrals and ledger cells); past it, it is dropped and refilled */
+  /** bound of the in-memory working set (events, referrals and ledger cells); past it, its least recently used half is evicted */
   workingSetMaxEntries: number;
   /** used V8 heap (MB) past which a full collection runs between transactions; 0 = V8's own heuristics */
   heapSoftLimitMb: number;
+  /** how far (%) V8 may grow the old generation past what survived the last full collection; 0 = V8's own policy (up to 300%) */
+  heapGrowingPercent: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -49,8 +51,9 @@ const DEFAULTS: Record<string, string> = {
   PARSE_WORKERS: '1',
   WORKING_SET_MAX_ENTRIES: '60000',
   HEAP_SOFT_LIMIT_MB: '0',
+  HEAP_GROWING_PERCENT: '50',
 };
-const INTEGERS = ['PARSE_WORKERS', 'WORKING_SET_MAX_ENTRIES', 'HEAP_SOFT_LIMIT_MB', 'HTTP_PORT', 'TOPIC_PARTITIONS', 'EXPIRY_SWEEP_INTERVAL_MS', 'OUTBOX_POLL_INTERVAL_MS', 'PARTITIONS_CONSUMED_CONCURRENTLY', 'CONSUMER_MAX_BYTES'];
+const INTEGERS = ['PARSE_WORKERS', 'WORKING_SET_MAX_ENTRIES', 'HEAP_SOFT_LIMIT_MB', 'HEAP_GROWING_PERCENT', 'HTTP_PORT', 'TOPIC_PARTITIONS', 'EXPIRY_SWEEP_INTERVAL_MS', 'OUTBOX_POLL_INTERVAL_MS', 'PARTITIONS_CONSUMED_CONCURRENTLY', 'CONSUMER_MAX_BYTES'];
 
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -82,5 +85,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     parseWorkers: dto.PARSE_WORKERS,
     workingSetMaxEntries: dto.WORKING_SET_MAX_ENTRIES,
     heapSoftLimitMb: dto.HEAP_SOFT_LIMIT_MB,
+    heapGrowingPercent: dto.HEAP_GROWING_PERCENT,
   };
 }

@@ -48,6 +48,9 @@ export class EnvDto {
   @IsInt() @Min(0) @Max(1_000_000)
   HEAP_SOFT_LIMIT_MB: number;
 
+  @IsInt() @Min(0) @Max(400)
+  HEAP_GROWING_PERCENT: number;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: string;
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { STANDARD_PROGRAM } from '../program/program';
 import { evaluate } from '../rules/evaluate';
 import { ExpectedAmount } from '../rules/evaluation';
@@ -196,6 +197,17 @@ describe('periods', () => {
     [0, '1970-01'],
   ])('periodOf(%p) = %s', (ms, period) => {
     expect(periodOf(ms)).toBe(period);
+  });
+
+  it('periodOf gives the UTC month of any instant, whatever it was asked before (it remembers the last month)', () => {
+    const boundary = fc.constantFrom(Date.UTC(2026, 0, 1), Date.UTC(2026, 1, 1), Date.UTC(2026, 2, 1), Date.UTC(2027, 0, 1));
+    const instant = fc.oneof(fc.integer({ min: 0, max: Date.UTC(2100, 0, 1) }), boundary.chain((b) => fc.integer({ min: b - 2, max: b + 1 })));
+    fc.assert(
+      fc.property(fc.array(instant, { minLength: 1, maxLength: 40 }), (instants) => {
+        for (const ms of instants) expect(periodOf(ms)).toBe(new Date(ms).toISOString().slice(0, 7));
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('bookedPeriod is the effective period when it is open', () => {

@@ -1,5 +1,5 @@
 import { CustomerSignedUp, eventKey, InputEvent, Refunded, ReferralSubmitted, UsageBilled } from '../events/input-event';
-import { compareEvents } from '../events/order';
+import { sortEvents } from '../events/order';
 import { Program } from '../program/program';
 import { attribute, SubmissionVerdict } from './attribution';
 import { commissionAmounts, countBilling, CustomerBilling, qualify } from './commission';
@@ -21,7 +21,7 @@ export function evaluate(events: Iterable<InputEvent>, now: number, program: Pro
     const key = eventKey(event);
     if (!unique.has(key)) unique.set(key, event);
   }
-  const sorted = [...unique.values()].sort(compareEvents);
+  const sorted = sortEvents([...unique.values()]);
 
   const submissions: ReferralSubmitted[] = [];
   const signups: CustomerSignedUp[] = [];

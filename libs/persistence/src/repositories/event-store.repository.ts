@@ -1,5 +1,5 @@
 import { Currency, eventKey, InputEvent } from '@engine/domain';
-import { columnList, fromRecordset } from '../bulk';
+import { columnList, fromRecordset, jsonArray } from '../bulk';
 import { Queryable } from '../queryable';
 
 /** Where an event came from in Kafka (kept with it for audit). */
@@ -107,7 +107,7 @@ export class EventStoreRepository {
   async insertNew(q: Queryable, events: StoredEvent[]): Promise<Set<string>> {
     if (events.length === 0) return new Set();
     const [{ n }]: { n: number }[] = await q.query(`WITH inserted AS (${INSERT_SQL} RETURNING 1) SELECT count(*)::int AS n FROM inserted`, [
-      `[${events.map(rowJson).join(',')}]`,
+      jsonArray(events.map(rowJson)),
     ]);
     if (n === events.length) return new Set(events.map((e) => eventKey(e.event)));
     if (n === 0) return new Set();

@@ -1,3 +1,4 @@
+import { jsonArray } from '../bulk';
 import { Queryable } from '../queryable';
 
 /** An output event to publish: `event` is the CloudEvent (JSON-serialisable), `eventId` its stable id. */
@@ -37,7 +38,7 @@ export class OutboxRepository {
     if (messages.length === 0) return;
     const encoded = messages.map((m) => ({ eventId: m.eventId, topic: m.topic, key: m.key, value: JSON.stringify(m.event) }));
     // The event's JSON text goes into the array as it is: serialised once, not escaped a second time as a string.
-    const row = `[${encoded.map((m) => `[${JSON.stringify(m.eventId)},${JSON.stringify(m.topic)},${JSON.stringify(m.key)},${m.value}]`).join(',')}]`;
+    const row = jsonArray(encoded.map((m) => `[${JSON.stringify(m.eventId)},${JSON.stringify(m.topic)},${JSON.stringify(m.key)},${m.value}]`));
     const rows: { id: string }[] = await q.query('INSERT INTO outbox (message_count, messages) VALUES ($1, $2) RETURNING id::text', [encoded.length, row]);
     this.onWritten({ id: BigInt(rows[0].id), messages: encoded });
   }
