@@ -6,16 +6,18 @@ import { OutboxRepository } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { DATA_SOURCE } from './engine.tokens';
 import { ExpirySweep } from './expiry/expiry-sweep';
+import { StatisticsKeeper } from './maintenance/statistics-keeper';
 import { IngestService } from './ingest/ingest.service';
 import { EngineMetrics } from './observability/engine-metrics';
 import { OutboxRelay } from './outbox/outbox-relay';
 
-/** The engine's background loops: outbox relay polling, the expiry sweep and lag/backlog gauges. */
+/** The engine's background loops: outbox relay polling, the expiry sweep, planner statistics and lag/backlog gauges. */
 @Injectable()
 export class EngineRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('EngineRuntime');
   private readonly timers: NodeJS.Timeout[] = [];
   private sweeping = false;
+  private analyzing = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -31,6 +33,10 @@ export class EngineRuntime implements OnApplicationBootstrap, OnApplicationShutd
     this.timers.push(setInterval(() => this.relay.kick(), this.config.outboxPollIntervalMs));
     this.timers.push(setInterval(() => void this.runSweep(), this.config.expirySweepIntervalMs));
     this.timers.push(setInterval(() => void this.refreshGauges(), 5_000));
+    if (this.config.statisticsIntervalMs > 0) {
+      const keeper = new StatisticsKeeper(this.dataSource);
+      this.timers.push(setInterval(() => void this.keepStatistics(keeper), this.config.statisticsIntervalMs));
+    }
     void this.runSweep();
     this.relay.kick();
   }
@@ -45,6 +51,19 @@ export class EngineRuntime implements OnApplicationBootstrap, OnApplicationShutd
       this.logger.warn(`expiry sweep failed, will retry: ${(error as Error).message}`);
     } finally {
       this.sweeping = false;
+    }
+  }
+
+  private async keepStatistics(keeper: StatisticsKeeper): Promise<void> {
+    if (this.analyzing) return;
+    this.analyzing = true;
+    try {
+      const analyzed = await keeper.run();
+      if (analyzed.length > 0) this.logger.debug(`analyzed ${analyzed.join(', ')} (grown since the last ANALYZE)`);
+    } catch (error) {
+      this.logger.warn(`ANALYZE of the hot tables failed, will retry: ${(error as Error).message}`);
+    } finally {
+      this.analyzing = false;
     }
   }
 

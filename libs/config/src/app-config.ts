@@ -26,6 +26,8 @@ export interface AppConfig {
   heapSoftLimitMb: number;
   /** how far (%) V8 may grow the old generation past what survived the last full collection; 0 = V8's own policy (up to 300%) */
   heapGrowingPercent: number;
+  /** how often (ms) the growth of the hot tables is checked and a table that doubled since its last ANALYZE is analyzed; 0 = off (autovacuum only) */
+  statisticsIntervalMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -52,8 +54,9 @@ const DEFAULTS: Record<string, string> = {
   WORKING_SET_MAX_ENTRIES: '60000',
   HEAP_SOFT_LIMIT_MB: '0',
   HEAP_GROWING_PERCENT: '50',
+  STATISTICS_INTERVAL_MS: '2000',
 };
-const INTEGERS = ['PARSE_WORKERS', 'WORKING_SET_MAX_ENTRIES', 'HEAP_SOFT_LIMIT_MB', 'HEAP_GROWING_PERCENT', 'HTTP_PORT', 'TOPIC_PARTITIONS', 'EXPIRY_SWEEP_INTERVAL_MS', 'OUTBOX_POLL_INTERVAL_MS', 'PARTITIONS_CONSUMED_CONCURRENTLY', 'CONSUMER_MAX_BYTES'];
+const INTEGERS = ['PARSE_WORKERS', 'WORKING_SET_MAX_ENTRIES', 'HEAP_SOFT_LIMIT_MB', 'HEAP_GROWING_PERCENT', 'STATISTICS_INTERVAL_MS', 'HTTP_PORT', 'TOPIC_PARTITIONS', 'EXPIRY_SWEEP_INTERVAL_MS', 'OUTBOX_POLL_INTERVAL_MS', 'PARTITIONS_CONSUMED_CONCURRENTLY', 'CONSUMER_MAX_BYTES'];
 
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -86,5 +89,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     workingSetMaxEntries: dto.WORKING_SET_MAX_ENTRIES,
     heapSoftLimitMb: dto.HEAP_SOFT_LIMIT_MB,
     heapGrowingPercent: dto.HEAP_GROWING_PERCENT,
+    statisticsIntervalMs: dto.STATISTICS_INTERVAL_MS,
   };
 }

@@ -51,6 +51,9 @@ export class EnvDto {
   @IsInt() @Min(0) @Max(400)
   HEAP_GROWING_PERCENT: number;
 
+  @IsInt() @Min(0)
+  STATISTICS_INTERVAL_MS: number;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: string;
 }
