@@ -53,5 +53,6 @@ export function isGenericDomain(program: Program, domain: string): boolean {
 }
 
 export function hasExcludedPrefix(program: Program, productCode: string): boolean {
-  return program.excludedProductPrefixes.some((prefix) => productCode.startsWith(prefix));
+  for (const prefix of program.excludedProductPrefixes) if (productCode.startsWith(prefix)) return true; // no closure per line
+  return false;
 }

@@ -16,17 +16,16 @@ export interface CustomerBilling {
 
 /** Counts a customer's lines and refunds (both sorted in event order); the rest are listed as anomalies. */
 export function countBilling(lines: readonly UsageBilled[], refunds: readonly Refunded[], anomalies: Anomaly[]): CustomerBilling {
-  const seenLines = new Set<string>();
+  const linesById = new Map<string, UsageBilled>();
   const counted: UsageBilled[] = [];
   for (const line of lines) {
-    if (seenLines.has(line.invoiceLineId)) {
+    if (linesById.has(line.invoiceLineId)) {
       anomalies.push({ code: 'DUPLICATE_INVOICE_LINE', source: line.source, eventId: line.id, customerId: line.customerId, referralId: null, detail: `invoiceLineId ${line.invoiceLineId} was already billed; ignored` });
       continue;
     }
-    seenLines.add(line.invoiceLineId);
+    linesById.set(line.invoiceLineId, line);
     counted.push(line);
   }
-  const linesById = new Map(counted.map((line) => [line.invoiceLineId, line]));
   const refundedByLine = new Map<string, bigint>();
   const seenRefunds = new Set<string>();
   const countedRefunds: Refunded[] = [];
@@ -52,6 +51,12 @@ export function countBilling(lines: readonly UsageBilled[], refunds: readonly Re
     countedRefunds.push(refund);
   }
   return { lines: counted, refunds: countedRefunds };
+}
+
+function indexLines(lines: readonly UsageBilled[]): Map<string, UsageBilled> {
+  const byId = new Map<string, UsageBilled>();
+  for (const line of lines) byId.set(line.invoiceLineId, line);
+  return byId;
 }
 
 export interface Qualification {
@@ -131,10 +136,10 @@ export function commissionAmounts(
     }
   }
 
-  const linesById = new Map(billing.lines.map((line) => [line.invoiceLineId, line]));
   const reversed = new Map<string, bigint>();
+  const lineOf = billing.refunds.length > 0 ? indexLines(billing.lines) : null;
   for (const refund of billing.refunds) {
-    const line = linesById.get(refund.invoiceLineId)!;
+    const line = lineOf!.get(refund.invoiceLineId)!;
     const commission = commissionByLine.get(line.invoiceLineId) ?? 0n;
     if (commission <= 0n) continue;
     const already = reversed.get(line.invoiceLineId) ?? 0n;
