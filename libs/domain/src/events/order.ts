@@ -14,7 +14,7 @@ export function compareEvents(a: Pick<InputEvent, 'time' | 'id' | 'source'>, b: 
 
 /**
  * The events in the contract's order, as a new array. Times are read once into a Float64Array and the sort
- * compares those: reading \`time\` (epoch milliseconds, not a small integer) from events of five shapes boxes a
+ * compares those: reading `time` (epoch milliseconds, not a small integer) from events of five shapes boxes a
  * fresh heap number per read, which for a comparator means 2·n·log n short-lived allocations.
  */
 export function sortEvents<T extends Pick<InputEvent, 'time' | 'id' | 'source'>>(events: readonly T[]): T[] {
