@@ -12,6 +12,8 @@ import { Anomaly, ExpectedAmount } from './evaluation';
 export interface CustomerBilling {
   lines: UsageBilled[];
   refunds: Refunded[];
+  /** the counted lines by invoiceLineId */
+  linesById: ReadonlyMap<string, UsageBilled>;
 }
 
 /** Counts a customer's lines and refunds (both sorted in event order); the rest are listed as anomalies. */
@@ -50,13 +52,7 @@ export function countBilling(lines: readonly UsageBilled[], refunds: readonly Re
     refundedByLine.set(line.invoiceLineId, total);
     countedRefunds.push(refund);
   }
-  return { lines: counted, refunds: countedRefunds };
-}
-
-function indexLines(lines: readonly UsageBilled[]): Map<string, UsageBilled> {
-  const byId = new Map<string, UsageBilled>();
-  for (const line of lines) byId.set(line.invoiceLineId, line);
-  return byId;
+  return { lines: counted, refunds: countedRefunds, linesById };
 }
 
 export interface Qualification {
@@ -137,9 +133,8 @@ export function commissionAmounts(
   }
 
   const reversed = new Map<string, bigint>();
-  const lineOf = billing.refunds.length > 0 ? indexLines(billing.lines) : null;
   for (const refund of billing.refunds) {
-    const line = lineOf!.get(refund.invoiceLineId)!;
+    const line = billing.linesById.get(refund.invoiceLineId)!;
     const commission = commissionByLine.get(line.invoiceLineId) ?? 0n;
     if (commission <= 0n) continue;
     const already = reversed.get(line.invoiceLineId) ?? 0n;

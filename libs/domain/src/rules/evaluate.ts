@@ -118,7 +118,7 @@ function decideReferral(
   const activatedAt = Math.max(claimedBy.time, activation);
   referral.status = 'ACTIVATED';
   referral.activatedAt = activatedAt;
-  const customerBilling = billing.get(claimedBy.customerId) ?? { lines: [], refunds: [] };
+  const customerBilling = billing.get(claimedBy.customerId) ?? { lines: [], refunds: [], linesById: new Map() };
   const qualification = qualify(customerBilling, activatedAt, program);
   if (!qualification) return expireAt(activatedAt + program.qualificationWindowMs + program.expiryGraceMs, 'NOT_QUALIFIED');
 
