@@ -7,11 +7,8 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@engine/(.*)$': '<rootDir>/libs/$1/src',
-    // our drop-ins for kafkajs internals (libs/messaging/src/kafkajs/install-fast-paths.ts)
-    '^\\./groupMessagesPerPartition$': '<rootDir>/libs/messaging/src/kafkajs/group-messages-per-partition.ts',
-    '^\\.\\./\\.\\./\\.\\./recordBatch/record/v0$': '<rootDir>/libs/messaging/src/kafkajs/record-encoder.ts',
-    '^\\.\\./crc32C$': '<rootDir>/libs/messaging/src/kafkajs/crc32c.ts',
-    '^\\.\\./record/v0/decoder$': '<rootDir>/libs/messaging/src/kafkajs/record-decoder.ts',
   },
+  // our drop-ins for kafkajs internals (libs/messaging/src/kafkajs/install-fast-paths.ts)
+  resolver: '<rootDir>/test/support/kafkajs-drop-ins.resolver.js',
   testTimeout: 120000,
 };

@@ -283,7 +283,7 @@ async function main(): Promise<void> {
     await settled(kafka, db, groupId, topics);
     if (args.includes('--profile-only')) {
       log(`engine CPU: ${(((cpuSeconds(engine.child.pid!) - cpuBefore) * 1e6) / messages.length).toFixed(0)} µs per event`);
-      log(`engine drained ${messages.length} pre-published events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      log(`engine drained ${messages.length} pre-published events in ${((Date.now() - started) / 1000).toFixed(1)} s = ${Math.round(messages.length / ((Date.now() - started) / 1000))} events/s, peak RSS ${Math.round(engine.peakRssMb())} MB`);
       return;
     }
     const seconds = (Date.now() - started) / 1000;

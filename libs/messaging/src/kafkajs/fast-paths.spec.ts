@@ -4,9 +4,10 @@ import groupMessagesPerPartition = require('./group-messages-per-partition');
 import crc32c = require('./crc32c');
 import decodeRecord = require('./record-decoder');
 import encodeRecord = require('./record-encoder');
+import produceRequest = require('./produce-request');
 import { createMurmur2Partitioner, murmur2 } from './murmur2-partitioner';
 
-// The originals, by their full paths (jest.config.js maps only the relative requests kafkajs itself makes).
+// The originals, by their full paths (the jest resolver maps only the requests kafkajs itself makes).
 /* eslint-disable @typescript-eslint/no-require-imports */
 const originalRecord = require('kafkajs/src/protocol/recordBatch/record/v0/index.js');
 const originalGroup = require('kafkajs/src/producer/groupMessagesPerPartition.js');
@@ -14,6 +15,10 @@ const originalMurmur2 = require('kafkajs/src/producer/partitioners/default/murmu
 const originalCrc32C = require('kafkajs/src/protocol/recordBatch/crc32C/index.js');
 const originalDecodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0/decoder.js');
 const Decoder = require('kafkajs/src/protocol/decoder.js');
+const originalProduceRequest = require('kafkajs/src/protocol/requests/produce/v3/request.js');
+const Long = require('kafkajs/src/utils/long.js');
+const Encoder = require('kafkajs/src/protocol/encoder.js');
+const produceProtocol = require('kafkajs/src/protocol/requests/produce/index.js');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const bytes = fc.oneof(
@@ -114,5 +119,63 @@ describe('kafkajs fast paths (drop-ins for kafkajs 2.2.4 internals)', () => {
     );
     const spread = new Set(Array.from({ length: 60 }, () => ours({ topic: 't', partitionMetadata, message: { key: null } })));
     expect(spread.size).toBe(6); // no key: round robin over the available partitions
+  });
+
+  describe('produce request (v3 body, shared by v4–v7)', () => {
+    const message = record.chain(({ key, value, headers }) =>
+      fc.record({ timestamp: fc.option(fc.oneof(fc.integer({ min: 1_600_000_000_000, max: 1_900_000_000_000 }), fc.constant('1764201600000')), { nil: undefined }) })
+        .map(({ timestamp }) => ({ key, value, headers, ...(timestamp === undefined ? {} : { timestamp }) })),
+    );
+    const partitionData = fc.record({ partition: fc.nat(11), firstSequence: fc.option(fc.nat(1_000_000), { nil: undefined }), messages: fc.array(message, { minLength: 1, maxLength: 12 }) });
+    const request = (compression: fc.Arbitrary<number>) =>
+      fc.record({
+        acks: fc.constantFrom(-1, 0, 1),
+        timeout: fc.nat(60_000),
+        transactionalId: fc.option(fc.string({ maxLength: 20 }), { nil: undefined }),
+        producerId: fc.option(fc.oneof(fc.integer({ min: -1, max: 2 ** 31 }).map((n) => Long.fromNumber(n)), fc.constant(Long.fromString('9007199254740993'))), { nil: undefined }),
+        producerEpoch: fc.option(fc.nat(32_000), { nil: undefined }),
+        compression,
+        topicData: fc.array(fc.record({ topic: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }), partitions: fc.array(partitionData, { minLength: 1, maxLength: 4 }) }), { minLength: 1, maxLength: 3 }),
+      });
+    const bytesOf = async (factory: (input: never) => { encode: () => Promise<{ buffer: Buffer }> }, input: unknown) => (await factory(input as never).encode()).buffer;
+
+    beforeEach(() => jest.spyOn(Date, 'now').mockReturnValue(1_764_201_600_123)); // both encoders stamp untimed batches with Date.now()
+    afterEach(() => jest.restoreAllMocks());
+
+    it('encodes every produce request byte for byte as kafkajs does (records, timestamps, transactions, producer ids)', async () => {
+      await fc.assert(
+        fc.asyncProperty(request(fc.constant(0)), async (input) => {
+          expect((await bytesOf(produceRequest, input)).equals(await bytesOf(originalProduceRequest, input))).toBe(true);
+        }),
+        { numRuns: 500 },
+      );
+    });
+
+    it('encodes compressed batches (GZIP) byte for byte as kafkajs does', async () => {
+      await fc.assert(
+        fc.asyncProperty(request(fc.constant(1)), async (input) => {
+          expect((await bytesOf(produceRequest, input)).equals(await bytesOf(originalProduceRequest, input))).toBe(true);
+        }),
+        { numRuns: 100 },
+      );
+    });
+
+    it('is what kafkajs itself encodes produce requests with, v3 to v7 (the resolver maps it inside kafkajs)', async () => {
+      for (const version of [3, 4, 5, 6, 7]) {
+        const { request } = produceProtocol.protocol({ version })({ acks: -1, timeout: 1000, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [{ key: 'k', value: 'v' }] }] }] });
+        expect(request.apiVersion).toBe(version);
+        const encoded = await request.encode();
+        expect(encoded).not.toBeInstanceOf(Encoder); // kafkajs' own encoder returns an Encoder
+        expect(encoded.buffer.equals(await bytesOf(originalProduceRequest, { acks: -1, timeout: 1000, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [{ key: 'k', value: 'v' }] }] }] }))).toBe(true);
+      }
+    });
+
+    it('describes the same request as kafkajs (api key, version, acks decide whether a response is awaited)', () => {
+      for (const acks of [-1, 0, 1]) {
+        const input = { acks, timeout: 30_000, topicData: [] };
+        const [ours, theirs] = [produceRequest(input as never), originalProduceRequest(input)];
+        expect([ours.apiKey, ours.apiVersion, ours.apiName, ours.expectResponse()]).toEqual([theirs.apiKey, theirs.apiVersion, theirs.apiName, theirs.expectResponse()]);
+      }
+    });
   });
 });

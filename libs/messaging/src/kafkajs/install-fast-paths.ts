@@ -3,12 +3,13 @@ import groupMessagesPerPartition = require('./group-messages-per-partition');
 import crc32c = require('./crc32c');
 import decodeRecord = require('./record-decoder');
 import encodeRecord = require('./record-encoder');
+import produceRequest = require('./produce-request');
 
 /**
- * kafkajs is in maintenance mode; three of its producer internals and its record decoder cost the engine
+ * kafkajs is in maintenance mode; four of its producer internals and its record decoder cost the engine
  * more than all its own encoding work. This registers our drop-ins (same inputs, same outputs, tested byte for byte against the
  * originals) under the kafkajs module ids, before kafkajs is first loaded. Under jest, whose module registry
- * does not use require.cache, jest.config.js maps the same files. If kafkajs was loaded before, nothing changes
+ * does not use require.cache, test/support/kafkajs-drop-ins.resolver.js maps the same files (keep both lists in step). If kafkajs was loaded before, nothing changes
  * (the originals are correct, only slower); `kafkajsFastPathsInstalled` says which ones run (the engine logs it).
  */
 const REPLACEMENTS: [string, unknown][] = [
@@ -16,6 +17,7 @@ const REPLACEMENTS: [string, unknown][] = [
   ['kafkajs/src/protocol/recordBatch/record/v0', encodeRecord],
   ['kafkajs/src/protocol/recordBatch/crc32C', crc32c],
   ['kafkajs/src/protocol/recordBatch/record/v0/decoder', decodeRecord],
+  ['kafkajs/src/protocol/requests/produce/v3/request', produceRequest], // v4–v7 build on it
 ];
 
 function install(): boolean {
