@@ -3,6 +3,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { ENGINE_NODE_FLAGS } from '@engine/config';
 import { inputTopics, outputTopics, TOPICS, topicNames, Topics } from '@engine/contracts';
 import { KafkaGateway } from '@engine/messaging';
 import { cloudEvents, dropDatabase, pollUntil, publishMessages, repoRoot, sampleStream, ScenarioMessage, testDatabaseUrl } from '@engine/testing';
@@ -52,7 +53,8 @@ async function startEngine(env: Record<string, string>, ready: (output: string) 
   if (process.env.BENCH_HEAP_PROF) profile.push('--heap-prof', `--heap-prof-dir=${process.env.BENCH_HEAP_PROF}`);
   if (process.env.BENCH_HEAP_SNAPSHOT) profile.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${process.env.BENCH_HEAP_SNAPSHOT}`);
   const flags = (process.env.BENCH_ENGINE_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...flags, ...profile, '-r', join(root, 'scripts/register-paths.js'), join(root, script)], {
+  const launch = script === ENGINE_SCRIPT ? ENGINE_NODE_FLAGS : []; // the textbook baseline runs as plain `node`
+  const child = spawn(process.execPath, [...launch, ...flags, ...profile, '-r', join(root, 'scripts/register-paths.js'), join(root, script)], {
     env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

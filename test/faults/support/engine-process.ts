@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { ENGINE_NODE_FLAGS } from '@engine/config';
 import { pollUntil, repoRoot } from '@engine/testing';
 
 /** A free TCP port on 127.0.0.1 (asked from the kernel, then released). */
@@ -20,7 +21,7 @@ export async function freePort(): Promise<number> {
 export const LOG_DIR = join(repoRoot(), 'out', 'faults', 'logs');
 
 /**
- * The engine as the operator runs it (`node -r scripts/register-paths.js dist/apps/engine/src/main.js`, after
+ * The engine as the operator runs it (`node <ENGINE_NODE_FLAGS> -r scripts/register-paths.js dist/apps/engine/src/main.js`, after
  * `npm run build`), so that a fault can be a real SIGKILL of a real process. Its output goes to
  * out/faults/logs/<name>.log; lines are also counted so that tests can quote how often a batch was retried.
  */
@@ -65,7 +66,7 @@ export class EngineProcess {
     }
     this.log.write(`\n===== start #${this.starts} at ${new Date().toISOString()} (port ${this.port})\n`);
     const root = repoRoot();
-    const child = spawn(process.execPath, ['-r', join(root, 'scripts/register-paths.js'), join(root, 'dist/apps/engine/src/main.js')], {
+    const child = spawn(process.execPath, [...ENGINE_NODE_FLAGS, '-r', join(root, 'scripts/register-paths.js'), join(root, 'dist/apps/engine/src/main.js')], {
       env: { ...process.env, LOG_LEVEL: 'warn', ...this.env, HTTP_PORT: String(this.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
