@@ -7,7 +7,7 @@ describe('loadConfig', () => {
     expect(config.parseWorkers).toBe(1);
     expect(config.workingSetMaxEntries).toBe(60_000);
     expect(config.heapSoftLimitMb).toBe(0);
-    expect(config.heapGrowingPercent).toBe(50);
+    expect(config.heapGrowingPercent).toBe(100);
     expect(config.statisticsIntervalMs).toBe(2000);
     expect(config.topics.referrals).toBe('partner.referrals.v1');
   });
