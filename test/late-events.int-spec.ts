@@ -93,4 +93,24 @@ describe('late events on Kafka and PostgreSQL', () => {
     expect(dlq.map((m) => m.headers['x-error-code'])).toEqual(['CONFLICTING_DUPLICATE']);
     expect(dlq[0].value!.toString()).toBe(conflicting.value);
   });
+
+  it('dead-letters a conflicting duplicate that names another customer, and still applies the rest of its batch', async () => {
+    // The working set tells stored events from new ones by their linking keys; this copy links elsewhere, so only
+    // the database's insert count shows it was stored before, and the transaction is redone with that answer.
+    const original = ce.usage({ customerId: 'C-L1', invoiceLineId: 'L10', amount: '10.00', time: '2026-03-02T00:00:00Z', id: 'fixed-id-2' });
+    const elsewhere = ce.usage({ customerId: 'C-ELSEWHERE', invoiceLineId: 'L10', amount: '10.00', time: '2026-03-02T00:00:00Z', id: 'fixed-id-2' });
+    const next = ce.usage({ customerId: 'C-L1', invoiceLineId: 'L11', amount: '20.00', time: '2026-03-03T00:00:00Z' });
+    await harness.publish([original]);
+    await harness.settled();
+    const [{ last }] = await harness.query<{ last: string }>('SELECT max(entry_id)::text AS last FROM ledger_entry');
+    await harness.publish([elsewhere, next]);
+    await harness.settled();
+    const stored = await harness.query(`SELECT customer_id FROM input_event WHERE event_id = 'fixed-id-2'`);
+    expect(stored).toEqual([{ customer_id: 'C-L1' }]);
+    const added = await harness.query(`SELECT referral_id, type, amount::text, slot FROM ledger_entry WHERE entry_id > $1 ORDER BY entry_id`, [last]);
+    expect(added).toEqual([{ referral_id: 'R-L1', type: 'USAGE_COMMISSION', amount: '200', slot: 'USAGE:C-L1:L11' }]); // 10% of 20.00
+    const dlq = await harness.kafka.readTopic(harness.config.topics.dlq);
+    expect(dlq.map((m) => m.headers['x-error-code'])).toEqual(['CONFLICTING_DUPLICATE', 'CONFLICTING_DUPLICATE']);
+    expect(dlq.map((m) => m.value!.toString())).toContain(elsewhere.value); // (the DLQ's partitions follow the keys)
+  });
 });

@@ -2,7 +2,7 @@ import { DLQ_HEADERS, DlqCode, ParsedMessage, storableText, TOPICS, Topics } fro
 import { Clock } from '@engine/config';
 import { eventKey } from '@engine/domain';
 import { InboundBatch, InboundMessage, MessageProducer, OutboundMessage } from '@engine/messaging';
-import { coordinates, DeadLetterRepository, directQueryable, emptyKeys, EventStoreRepository, keysOf, StoredEvent } from '@engine/persistence';
+import { coordinates, DeadLetterRepository, directQueryable, emptyKeys, EventStoreRepository, keysOf, Queryable, StoredEvent } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { EngineMetrics } from '../observability/engine-metrics';
 import { phaseTimer as t } from '../observability/phase-timer';
@@ -192,7 +192,20 @@ export class IngestService {
     return name ? TOPICS[name] : topic;
   }
 
-  private async process(parsedBatches: ParsedBatch[]): Promise<BatchReport> {
+  /** The rules for the events just inserted (added to the working set first). */
+  private async applyFresh(manager: Queryable, fresh: StoredEvent[]): Promise<void> {
+    if (fresh.length === 0) return;
+    this.rules.added(fresh.map((f) => f.event));
+    const seeds = emptyKeys();
+    for (const { event } of fresh) keysOf(event, this.rules.isGeneric, seeds);
+    await this.rules.recompute(manager, seeds, this.clock.now());
+  }
+
+  /**
+   * One transaction for a group of parsed batches. `predictFresh`: tell new events from stored ones by the working
+   * set, so that the rules run while the insert does (see FreshnessMispredicted).
+   */
+  private async process(parsedBatches: ParsedBatch[], predictFresh = true): Promise<BatchReport> {
     const started = process.hrtime.bigint();
     const batches = parsedBatches.map((p) => p.batch);
     let deadLetters: DeadLetter[] = parsedBatches.flatMap((p) => p.invalid);
@@ -214,26 +227,39 @@ export class IngestService {
         const candidates: StoredEvent[] = [...firstByKey.values()].map(({ parsed, message }) => ({
           event: parsed.event, hash: parsed.hash, origin: { topic: message.topic, partition: message.partition, offset: message.offset },
         }));
-        // The working set reads what it lacks BEFORE the insert (same connection, call order); the insert is
-        // built and queued meanwhile, and runs while the loaded rows are being decoded.
-        const [, inserted] = await Promise.all([
-          this.rules.preload(manager, candidates.map((c) => c.event)),
-          t.time('insert', () => this.store.insertNew(manager, candidates)),
-        ]);
-        const fresh = candidates.filter((c) => inserted.has(eventKey(c.event)));
-        const seenBefore = candidates.filter((c) => !inserted.has(eventKey(c.event)));
-        if (seenBefore.length > 0) {
-          const stored = await this.store.findHashes(manager, seenBefore.map((c) => c.event));
-          for (const candidate of seenBefore) {
-            if (stored.get(eventKey(candidate.event)) === candidate.hash) duplicates++;
-            else deadLetters.push(conflict(firstByKey.get(eventKey(candidate.event))!.message));
+        const events = candidates.map((c) => c.event);
+        let seenBefore: StoredEvent[];
+        let storedHashes: Map<string, string>;
+        if (predictFresh) {
+          // Which events are new is known as soon as their keys are in the working set, so the rules run while
+          // PostgreSQL inserts them; the insert's count must agree, or the transaction is redone without this.
+          // (The working-set read goes first on the connection: it reads only events stored before this batch.)
+          const preloading = this.rules.preload(manager, events);
+          const inserting = t.time('insert', () => this.store.insertCount(manager, candidates));
+          const failure = inserting.then(() => null, (error: unknown) => error); // the first error, not a later 25P02
+          await preloading;
+          const stored = this.rules.storedAmong(events);
+          const fresh = candidates.filter((c) => !stored.has(eventKey(c.event)));
+          seenBefore = candidates.filter((c) => stored.has(eventKey(c.event)));
+          const hashes = seenBefore.length > 0 ? this.store.findHashes(manager, seenBefore.map((c) => c.event)) : Promise.resolve(new Map<string, string>());
+          hashes.catch(() => undefined); // awaited below; when the rules fail first, the first error is what counts
+          try {
+            await this.applyFresh(manager, fresh);
+            storedHashes = await hashes;
+          } catch (error) {
+            throw (await failure) ?? error;
           }
+          const inserted = await inserting;
+          if (inserted !== fresh.length) throw new FreshnessMispredicted(inserted, fresh.length);
+        } else {
+          const [, inserted] = await Promise.all([this.rules.preload(manager, events), t.time('insert', () => this.store.insertNew(manager, candidates))]);
+          seenBefore = candidates.filter((c) => !inserted.has(eventKey(c.event)));
+          storedHashes = seenBefore.length > 0 ? await this.store.findHashes(manager, seenBefore.map((c) => c.event)) : new Map();
+          await this.applyFresh(manager, candidates.filter((c) => inserted.has(eventKey(c.event))));
         }
-        if (fresh.length > 0) {
-          this.rules.added(fresh.map((f) => f.event));
-          const seeds = emptyKeys();
-          for (const { event } of fresh) keysOf(event, this.rules.isGeneric, seeds);
-          await this.rules.recompute(manager, seeds, this.clock.now());
+        for (const candidate of seenBefore) {
+          if (storedHashes.get(eventKey(candidate.event)) === candidate.hash) duplicates++;
+          else deadLetters.push(conflict(firstByKey.get(eventKey(candidate.event))!.message));
         }
         // Dead letters are acknowledged by the broker before the transaction commits: nothing is lost on a crash.
         // The ones recorded by an earlier commit (a redelivery) are not sent again.
@@ -247,10 +273,14 @@ export class IngestService {
           if (deadLetters.length > 0) await (await this.producer()).send(this.topics.dlq, deadLetters.map(toDlqMessage));
         }
         t.add('body', Number(process.hrtime.bigint() - txStarted) / 1e6);
-        return fresh.length;
+        return candidates.length - seenBefore.length;
       });
     } catch (error) {
       this.rules.failed();
+      if (error instanceof FreshnessMispredicted) {
+        t.add('mispredicted', 1);
+        return this.process(parsedBatches, false);
+      }
       throw error;
     }
     this.rules.committed();
@@ -279,6 +309,16 @@ function oncePerCoordinates(letters: DeadLetter[]): DeadLetter[] {
     seen.add(at);
     return true;
   });
+}
+
+/**
+ * The working set took an event for new that the database already had (a conflicting duplicate with other
+ * linking keys): the transaction rolls back and is redone with the database's answer first.
+ */
+class FreshnessMispredicted extends Error {
+  constructor(inserted: number, predicted: number) {
+    super(`the event store took ${inserted} new events where the working set predicted ${predicted}`);
+  }
 }
 
 function conflict(message: InboundMessage): DeadLetter {

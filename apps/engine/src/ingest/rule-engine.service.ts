@@ -58,6 +58,11 @@ export class RuleEngine {
     await t.time('preload', () => this.cache.preload(q, events));
   }
 
+  /** Of these events (just preloaded), the keys of those already stored, as far as the working set can tell. */
+  storedAmong(events: InputEvent[]): Set<string> {
+    return this.cache.storedAmong(events);
+  }
+
   /** Makes events inserted in this transaction visible to the working set. */
   added(events: InputEvent[]): void {
     this.cache.addEvents(events);

@@ -125,6 +125,27 @@ export class RuleStateCache {
     return keys;
   }
 
+  /**
+   * Of these events, whose keys `preload` has just loaded, the keys (`eventKey`) of those already stored: an event
+   * is stored when it is listed under one of its keys, and a loaded key lists every stored event that has it. (A
+   * stored event with the same source and id but other keys, a conflicting duplicate, is not seen here; the
+   * caller checks this answer against the database's.)
+   */
+  storedAmong(events: InputEvent[]): Set<string> {
+    const wanted = new Set<string>();
+    for (const event of events) wanted.add(eventKey(event));
+    const found = new Set<string>();
+    const scanned = new Set<Key>();
+    for (const event of events) {
+      for (const key of this.keysOf(event)) {
+        if (scanned.has(key)) continue;
+        scanned.add(key);
+        for (const linked of this.events.get(key) ?? []) if (wanted.has(linked.id)) found.add(linked.id);
+      }
+    }
+    return found;
+  }
+
   /** New events just inserted in this transaction: add them to every key already loaded. */
   addEvents(events: InputEvent[]): void {
     for (const event of events) {
@@ -140,14 +161,15 @@ export class RuleStateCache {
   }
 
   /**
-   * Loads the keys of events about to be inserted, BEFORE they are: the load then reads only older events,
-   * and `addEvents` appends the new ones (no new event is read back from the database).
+   * Loads what the rules will need about events about to be inserted, BEFORE they are: their keys and every stored
+   * event reachable from them (the component as stored). The load then reads only older events, `addEvents`
+   * appends the new ones (no new event is read back from the database), and the component walk after the insert
+   * finds everything in memory: the rules can run while PostgreSQL is still inserting.
    */
   async preload(q: Queryable, events: InputEvent[]): Promise<void> {
-    const keys = new Set<Key>();
-    for (const event of events) for (const key of this.keysOf(event)) keys.add(key);
-    for (const key of keys) RuleStateCache.touch(this.events, key);
-    await this.load(q, [...keys]);
+    const seeds = new Set<Key>();
+    for (const event of events) for (const key of this.keysOf(event)) seeds.add(key);
+    await this.walk(q, [...seeds], null);
   }
 
   private async load(q: Queryable, keys: Key[]): Promise<void> {
@@ -177,22 +199,27 @@ export class RuleStateCache {
   /** Every event of the component(s) reachable from `seeds`, loading missing keys one hop (one query) at a time. */
   async component(q: Queryable, seeds: ComponentKeys): Promise<InputEvent[]> {
     const result = new Map<string, InputEvent>();
+    await this.walk(q, flatten(seeds), result);
+    return [...result.values()];
+  }
+
+  /** Walks the closure of `frontier` over shared keys, loading missing keys a hop at a time; collects its events into `into`. */
+  private async walk(q: Queryable, frontier: Key[], into: Map<string, InputEvent> | null): Promise<void> {
     const visited = new Set<Key>();
-    let frontier = flatten(seeds);
+    const seen = into ?? new Map<string, InputEvent>();
     while (frontier.length > 0) {
       for (const key of frontier) visited.add(key);
       await this.load(q, frontier);
       const next = new Set<Key>();
       for (const key of frontier) {
         for (const linked of RuleStateCache.touch(this.events, key)!) {
-          if (result.has(linked.id)) continue;
-          result.set(linked.id, linked.event);
+          if (seen.has(linked.id)) continue;
+          seen.set(linked.id, linked.event);
           for (const other of linked.keys) if (!visited.has(other)) next.add(other);
         }
       }
       frontier = [...next];
     }
-    return [...result.values()];
   }
 
   async storedReferrals(q: Queryable, referralIds: string[]): Promise<Map<string, StoredReferral>> {

@@ -106,9 +106,7 @@ export class EventStoreRepository {
    */
   async insertNew(q: Queryable, events: StoredEvent[]): Promise<Set<string>> {
     if (events.length === 0) return new Set();
-    const [{ n }]: { n: number }[] = await q.query(`WITH inserted AS (${INSERT_SQL} RETURNING 1) SELECT count(*)::int AS n FROM inserted`, [
-      jsonArray(events.map(rowJson)),
-    ]);
+    const n = await this.insertCount(q, events);
     if (n === events.length) return new Set(events.map((e) => eventKey(e.event)));
     if (n === 0) return new Set();
     const inserted: { source: string; event_id: string }[] = await q.query(
@@ -117,6 +115,15 @@ export class EventStoreRepository {
       [events.map((e) => e.event.source), events.map((e) => e.event.id)],
     );
     return new Set(inserted.map((r) => `${r.source}\u0000${r.event_id}`));
+  }
+
+  /** One multi-row insert for the whole batch (events stored before are left as they are); returns how many were new. */
+  async insertCount(q: Queryable, events: StoredEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    const [{ n }]: { n: number }[] = await q.query(`WITH inserted AS (${INSERT_SQL} RETURNING 1) SELECT count(*)::int AS n FROM inserted`, [
+      jsonArray(events.map(rowJson)),
+    ]);
+    return n;
   }
 
   /**
