@@ -242,15 +242,16 @@ export class IngestService {
           const fresh = candidates.filter((c) => !stored.has(eventKey(c.event)));
           seenBefore = candidates.filter((c) => stored.has(eventKey(c.event)));
           const hashes = seenBefore.length > 0 ? this.store.findHashes(manager, seenBefore.map((c) => c.event)) : Promise.resolve(new Map<string, string>());
-          hashes.catch(() => undefined); // awaited below; when the rules fail first, the first error is what counts
-          try {
-            await this.applyFresh(manager, fresh);
-            storedHashes = await hashes;
-          } catch (error) {
-            throw (await failure) ?? error;
-          }
+          hashes.catch(() => undefined); // awaited below
+          const outcome = await this.applyFresh(manager, fresh).then(() => hashes).then((h) => ({ hashes: h }), (error: unknown) => ({ error }));
+          // What counts first: the insert's own error (later statements only fail with 25P02), then a misprediction
+          // (whatever the rules did rests on it), then the rules' error.
+          const insertError = await failure;
+          if (insertError) throw insertError;
           const inserted = await inserting;
           if (inserted !== fresh.length) throw new FreshnessMispredicted(inserted, fresh.length);
+          if ('error' in outcome) throw outcome.error;
+          storedHashes = outcome.hashes;
         } else {
           const [, inserted] = await Promise.all([this.rules.preload(manager, events), t.time('insert', () => this.store.insertNew(manager, candidates))]);
           seenBefore = candidates.filter((c) => !inserted.has(eventKey(c.event)));

@@ -161,10 +161,11 @@ export class RuleStateCache {
   }
 
   /**
-   * Loads what the rules will need about events about to be inserted, BEFORE they are: their keys and every stored
-   * event reachable from them (the component as stored). The load then reads only older events, `addEvents`
-   * appends the new ones (no new event is read back from the database), and the component walk after the insert
-   * finds everything in memory: the rules can run while PostgreSQL is still inserting.
+   * Loads what the rules will need about events about to be inserted: their keys and every stored event reachable
+   * from them (the component as stored), so that the component walk after the insert finds everything in memory
+   * and the rules can run while PostgreSQL is still inserting. The first hop, the events' own keys, is queued
+   * BEFORE the insert and reads only older events; later hops may run after it, but every key of a new event is a
+   * first-hop key, so no later hop lists one. `addEvents` then appends the new events: none is read back.
    */
   async preload(q: Queryable, events: InputEvent[]): Promise<void> {
     const seeds = new Set<Key>();
