@@ -12,14 +12,15 @@ const DOMAIN = /^[^\s@/]+$/;
 const domain = (v: unknown) => str(v, 253) && DOMAIN.test(v as string);
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function surelyValidEnvelope(json: Record<string, unknown>): boolean {
+/** `time`: the envelope's time as parsed already by the caller (parsed here when not given). */
+export function surelyValidEnvelope(json: Record<string, unknown>, time: number | null = typeof json.time === 'string' ? parseRfc3339(json.time) : null): boolean {
   return (
     json.specversion === '1.0' &&
     str(json.id, 256) &&
     str(json.source, 512) &&
     str(json.type, 256) &&
     typeof json.time === 'string' &&
-    parseRfc3339(json.time) !== null &&
+    time !== null &&
     isPlainObject(json.data)
   );
 }

@@ -95,7 +95,9 @@ export function parseMessage(topic: string, value: Buffer | string | null): Pars
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new InvalidMessageError(DlqCode.INVALID_ENVELOPE, 'value must be a JSON object (a CloudEvent)');
   }
-  if (!surelyValidEnvelope(json as Record<string, unknown>)) {
+  const rawTime = (json as Record<string, unknown>).time;
+  const time = typeof rawTime === 'string' ? parseRfc3339(rawTime) : null; // parsed once, for the check and the event
+  if (!surelyValidEnvelope(json as Record<string, unknown>, time)) {
     check(Object.assign(new CloudEventDto(), pickEnvelope(json as Record<string, unknown>)), '', DlqCode.INVALID_ENVELOPE);
   }
   const envelope = json as CloudEventDto;
@@ -113,7 +115,7 @@ export function parseMessage(topic: string, value: Buffer | string | null): Pars
   if (!surelyValidData(type, envelope.data)) {
     check(plainToInstance(DATA_DTO_BY_TYPE[type] as new () => object, envelope.data), 'data.', DlqCode.INVALID_DATA);
   }
-  const base = { source: envelope.source, id: envelope.id, time: parseRfc3339(envelope.time)! };
+  const base = { source: envelope.source, id: envelope.id, time: time ?? parseRfc3339(envelope.time)! };
   if (base.time < MIN_EVENT_TIME || base.time >= MAX_EVENT_TIME) {
     throw new InvalidMessageError(DlqCode.INVALID_ENVELOPE, `time: ${JSON.stringify(envelope.time)} is outside 1970-01-01 .. 9000-01-01`);
   }
