@@ -37,3 +37,13 @@ describe('canonical JSON and the payload hash (what tells an exact duplicate fro
     expect(() => payloadHash(deep)).toThrow(/nested deeper than 64/);
   });
 });
+
+describe('canonical key order', () => {
+  it('is the order of Array.prototype.sort() (code units), for few keys and for many', () => {
+    fc.assert(fc.property(fc.uniqueArray(fc.string({ unit: 'binary', maxLength: 6 }), { maxLength: 40 }), (keys) => {
+      const object = Object.fromEntries(keys.map((k, i) => [k, i]));
+      const sorted = Object.keys(object).sort();
+      expect(canonicalJson(object)).toBe(`{${sorted.map((k) => `${JSON.stringify(k)}:${JSON.stringify(object[k])}`).join(',')}}`);
+    }), { numRuns: 3000 });
+  });
+});
