@@ -15,7 +15,8 @@ export function parseAll(topic: string, values: (Buffer | Uint8Array | null)[]):
   return values.map((value) => {
     try {
       const buffer = value === null ? null : Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-      return { ok: true, ...parseMessage(topic, buffer) };
+      const { event, hash } = parseMessage(topic, buffer);
+      return { ok: true, event, hash };
     } catch (error) {
       if (error instanceof InvalidMessageError) return { ok: false, code: error.code, reason: error.message };
       // A message that trips the validator itself still must not stop its partition.
