@@ -258,6 +258,7 @@ async function textbookBaseline(kafka: KafkaGateway, stream: ScenarioMessage[], 
     await baseline.stop();
     await db.end();
     await dropDatabase(databaseUrl).catch(() => undefined);
+    await kafka.deleteTopics([...inputTopics(topics), ...outputTopics(topics)]).catch(() => undefined);
   }
 }
 
@@ -326,6 +327,8 @@ async function main(): Promise<void> {
   } finally {
     await engine.stop();
     await db.end();
+    // A broker that keeps every run's topics slows down run after run (thousands of partitions, gigabytes of logs).
+    if (!args.includes('--keep')) await kafka.deleteTopics([...inputTopics(topics), ...outputTopics(topics)]).catch(() => undefined);
     await kafka.close();
     if (!args.includes('--keep')) await dropDatabase(databaseUrl).catch(() => undefined);
   }

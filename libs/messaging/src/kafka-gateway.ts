@@ -109,6 +109,14 @@ export class KafkaGateway {
     if (!created) await this.waitForLeaders(admin, missing.map((s) => s.topic));
   }
 
+  /** Deletes these topics (those that exist); for tools that create throwaway topics, such as the benchmark. */
+  async deleteTopics(topics: string[]): Promise<void> {
+    const admin = await this.getAdmin();
+    const existing = new Set(await admin.listTopics());
+    const doomed = topics.filter((topic) => existing.has(topic));
+    if (doomed.length > 0) await admin.deleteTopics({ topics: doomed, timeout: 30_000 });
+  }
+
   /** Waits until every partition of `topics` has a leader, through UNKNOWN_TOPIC_OR_PARTITION and LEADER_NOT_AVAILABLE. */
   private async waitForLeaders(admin: Admin, topics: string[], timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
