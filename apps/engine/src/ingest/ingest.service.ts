@@ -192,6 +192,47 @@ export class IngestService {
     return name ? TOPICS[name] : topic;
   }
 
+  /**
+   * Stores the candidates and applies the rules to the new ones, telling new from stored by the working set, so that
+   * the rules run while PostgreSQL inserts; the insert's count must agree, or FreshnessMispredicted is thrown (the
+   * caller redoes the transaction with applyConfirmed). The working-set read goes first on the connection: it reads
+   * only events stored before this batch.
+   */
+  private async applyPredicted(manager: Queryable, candidates: StoredEvent[]): Promise<Stored> {
+    const preloading = this.rules.preload(manager, candidates.map((c) => c.event));
+    const inserting = t.time('insert', () => this.store.insertCount(manager, candidates));
+    const failure = inserting.then(() => null, (error: unknown) => error);
+    const stored = await preloading;
+    const fresh: StoredEvent[] = [];
+    const seenBefore: StoredEvent[] = [];
+    for (const candidate of candidates) (stored.has(eventKey(candidate.event)) ? seenBefore : fresh).push(candidate);
+    const hashes = seenBefore.length > 0 ? this.store.findHashes(manager, seenBefore.map((c) => c.event)) : Promise.resolve(new Map<string, string>());
+    hashes.catch(() => undefined); // awaited below
+    const outcome = await this.applyFresh(manager, fresh).then(() => hashes).then((h) => ({ hashes: h }), (error: unknown) => ({ error }));
+    // What counts first: the insert's own error (later statements only fail with 25P02), then a misprediction
+    // (whatever the rules did rests on it), then the rules' error.
+    const insertError = await failure;
+    if (insertError) throw insertError;
+    const inserted = await inserting;
+    if (inserted !== fresh.length) throw new FreshnessMispredicted(inserted, fresh.length);
+    if ('error' in outcome) throw outcome.error;
+    return { seenBefore, storedHashes: outcome.hashes };
+  }
+
+  /** Stores the candidates, then applies the rules to those the database took as new. */
+  private async applyConfirmed(manager: Queryable, candidates: StoredEvent[]): Promise<Stored> {
+    const [, inserted] = await Promise.all([
+      this.rules.preload(manager, candidates.map((c) => c.event)),
+      t.time('insert', () => this.store.insertNew(manager, candidates)),
+    ]);
+    const fresh: StoredEvent[] = [];
+    const seenBefore: StoredEvent[] = [];
+    for (const candidate of candidates) (inserted.has(eventKey(candidate.event)) ? fresh : seenBefore).push(candidate);
+    const storedHashes = seenBefore.length > 0 ? await this.store.findHashes(manager, seenBefore.map((c) => c.event)) : new Map<string, string>();
+    await this.applyFresh(manager, fresh);
+    return { seenBefore, storedHashes };
+  }
+
   /** The rules for the events just inserted (added to the working set first). */
   private async applyFresh(manager: Queryable, fresh: StoredEvent[]): Promise<void> {
     if (fresh.length === 0) return;
@@ -203,7 +244,7 @@ export class IngestService {
 
   /**
    * One transaction for a group of parsed batches. `predictFresh`: tell new events from stored ones by the working
-   * set, so that the rules run while the insert does (see FreshnessMispredicted).
+   * set, so that the rules run while the insert does (applyPredicted; redone with applyConfirmed when it was wrong).
    */
   private async process(parsedBatches: ParsedBatch[], predictFresh = true): Promise<BatchReport> {
     const started = process.hrtime.bigint();
@@ -227,37 +268,7 @@ export class IngestService {
         const candidates: StoredEvent[] = [...firstByKey.values()].map(({ parsed, message }) => ({
           event: parsed.event, hash: parsed.hash, origin: { topic: message.topic, partition: message.partition, offset: message.offset },
         }));
-        const events = candidates.map((c) => c.event);
-        let seenBefore: StoredEvent[];
-        let storedHashes: Map<string, string>;
-        if (predictFresh) {
-          // Which events are new is known as soon as their keys are in the working set, so the rules run while
-          // PostgreSQL inserts them; the insert's count must agree, or the transaction is redone without this.
-          // (The working-set read goes first on the connection: it reads only events stored before this batch.)
-          const preloading = this.rules.preload(manager, events);
-          const inserting = t.time('insert', () => this.store.insertCount(manager, candidates));
-          const failure = inserting.then(() => null, (error: unknown) => error); // the first error, not a later 25P02
-          await preloading;
-          const stored = this.rules.storedAmong(events);
-          const fresh = candidates.filter((c) => !stored.has(eventKey(c.event)));
-          seenBefore = candidates.filter((c) => stored.has(eventKey(c.event)));
-          const hashes = seenBefore.length > 0 ? this.store.findHashes(manager, seenBefore.map((c) => c.event)) : Promise.resolve(new Map<string, string>());
-          hashes.catch(() => undefined); // awaited below
-          const outcome = await this.applyFresh(manager, fresh).then(() => hashes).then((h) => ({ hashes: h }), (error: unknown) => ({ error }));
-          // What counts first: the insert's own error (later statements only fail with 25P02), then a misprediction
-          // (whatever the rules did rests on it), then the rules' error.
-          const insertError = await failure;
-          if (insertError) throw insertError;
-          const inserted = await inserting;
-          if (inserted !== fresh.length) throw new FreshnessMispredicted(inserted, fresh.length);
-          if ('error' in outcome) throw outcome.error;
-          storedHashes = outcome.hashes;
-        } else {
-          const [, inserted] = await Promise.all([this.rules.preload(manager, events), t.time('insert', () => this.store.insertNew(manager, candidates))]);
-          seenBefore = candidates.filter((c) => !inserted.has(eventKey(c.event)));
-          storedHashes = seenBefore.length > 0 ? await this.store.findHashes(manager, seenBefore.map((c) => c.event)) : new Map();
-          await this.applyFresh(manager, candidates.filter((c) => inserted.has(eventKey(c.event))));
-        }
+        const { seenBefore, storedHashes } = predictFresh ? await this.applyPredicted(manager, candidates) : await this.applyConfirmed(manager, candidates);
         for (const candidate of seenBefore) {
           if (storedHashes.get(eventKey(candidate.event)) === candidate.hash) duplicates++;
           else deadLetters.push(conflict(firstByKey.get(eventKey(candidate.event))!.message));
@@ -310,6 +321,12 @@ function oncePerCoordinates(letters: DeadLetter[]): DeadLetter[] {
     seen.add(at);
     return true;
   });
+}
+
+/** The events of a transaction that were stored before, and the payload hashes stored with them. */
+interface Stored {
+  seenBefore: StoredEvent[];
+  storedHashes: Map<string, string>;
 }
 
 /**

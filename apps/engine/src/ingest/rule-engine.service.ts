@@ -53,14 +53,12 @@ export class RuleEngine {
     this.cache.abort();
   }
 
-  /** Reads what the working set lacks about these events' keys, before they are inserted. */
-  async preload(q: Queryable, events: InputEvent[]): Promise<void> {
-    await t.time('preload', () => this.cache.preload(q, events));
-  }
-
-  /** Of these events (just preloaded), the keys of those already stored, as far as the working set can tell. */
-  storedAmong(events: InputEvent[]): Set<string> {
-    return this.cache.storedAmong(events);
+  /**
+   * Reads what the working set lacks about these events' components, before they are inserted; returns the keys of
+   * those it already holds as stored (see RuleStateCache.preload).
+   */
+  async preload(q: Queryable, events: InputEvent[]): Promise<Set<string>> {
+    return t.time('preload', () => this.cache.preload(q, events));
   }
 
   /** Makes events inserted in this transaction visible to the working set. */

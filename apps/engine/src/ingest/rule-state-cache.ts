@@ -125,27 +125,6 @@ export class RuleStateCache {
     return keys;
   }
 
-  /**
-   * Of these events, whose keys `preload` has just loaded, the keys (`eventKey`) of those already stored: an event
-   * is stored when it is listed under one of its keys, and a loaded key lists every stored event that has it. (A
-   * stored event with the same source and id but other keys, a conflicting duplicate, is not seen here; the
-   * caller checks this answer against the database's.)
-   */
-  storedAmong(events: InputEvent[]): Set<string> {
-    const wanted = new Set<string>();
-    for (const event of events) wanted.add(eventKey(event));
-    const found = new Set<string>();
-    const scanned = new Set<Key>();
-    for (const event of events) {
-      for (const key of this.keysOf(event)) {
-        if (scanned.has(key)) continue;
-        scanned.add(key);
-        for (const linked of this.events.get(key) ?? []) if (wanted.has(linked.id)) found.add(linked.id);
-      }
-    }
-    return found;
-  }
-
   /** New events just inserted in this transaction: add them to every key already loaded. */
   addEvents(events: InputEvent[]): void {
     for (const event of events) {
@@ -166,11 +145,23 @@ export class RuleStateCache {
    * and the rules can run while PostgreSQL is still inserting. The first hop, the events' own keys, is queued
    * BEFORE the insert and reads only older events; later hops may run after it, but every key of a new event is a
    * first-hop key, so no later hop lists one. `addEvents` then appends the new events: none is read back.
+   *
+   * Returns the keys (`eventKey`) of those events that are stored already: an event is stored when it is listed
+   * under one of its keys, and a loaded key lists every stored event that has it. (A stored event with the same
+   * source and id but other keys, a conflicting duplicate, is not seen here; the caller checks this answer against
+   * the database's.)
    */
-  async preload(q: Queryable, events: InputEvent[]): Promise<void> {
+  async preload(q: Queryable, events: InputEvent[]): Promise<Set<string>> {
     const seeds = new Set<Key>();
-    for (const event of events) for (const key of this.keysOf(event)) seeds.add(key);
+    const wanted = new Set<string>();
+    for (const event of events) {
+      wanted.add(eventKey(event));
+      for (const key of this.keysOf(event)) seeds.add(key);
+    }
     await this.walk(q, [...seeds], null);
+    const stored = new Set<string>();
+    for (const key of seeds) for (const linked of this.events.get(key)!) if (wanted.has(linked.id)) stored.add(linked.id);
+    return stored;
   }
 
   private async load(q: Queryable, keys: Key[]): Promise<void> {
