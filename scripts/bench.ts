@@ -152,6 +152,7 @@ async function postgresCeiling(databaseUrl: string, messages: ScenarioMessage[])
 async function latency(kafka: KafkaGateway, topics: Topics, seconds: number, rate: number): Promise<{ p50: number; p99: number; count: number }> {
   const sent = new Map<string, number>();
   const latencies: number[] = [];
+  const timeline: string[] = [];
   const reader = await kafka.runBatchConsumer({
     groupId: `bench-latency-${Date.now()}`, topics: [topics.status], partitionsConsumedConcurrently: 3, maxBytes: 4 * 1024 * 1024,
     handle: async (batch) => {
@@ -161,6 +162,7 @@ async function latency(kafka: KafkaGateway, topics: Topics, seconds: number, rat
         const at = sent.get(referralId);
         if (at !== undefined) {
           latencies.push(now - at);
+          if (process.env.BENCH_LATENCY_DUMP) timeline.push(`${at} ${now - at}`);
           sent.delete(referralId);
         }
       }
@@ -189,6 +191,7 @@ async function latency(kafka: KafkaGateway, topics: Topics, seconds: number, rat
   }
   await pollUntil(async () => sent.size === 0, 60_000, 100, 'the last status events').catch(() => undefined);
   await reader.stop();
+  if (process.env.BENCH_LATENCY_DUMP) writeFileSync(process.env.BENCH_LATENCY_DUMP, timeline.join('\n'));
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
   return { p50: q(0.5), p99: q(0.99), count: latencies.length };
@@ -322,7 +325,8 @@ async function main(): Promise<void> {
     if (!existsSync(doc)) writeFileSync(doc, '# Benchmarks\n\n`npm run bench` appends one row per run.\n\n| date | machine | versions | events | throughput (ev/s) | ceiling (ev/s) | ratio | p50 / p99 ms @ rate | peak RSS MB | late event ms | textbook baseline ev/s (events) |\n|---|---|---|---|---|---|---|---|---|---|---|\n');
     const machine = `${cpus().length} cores ${cpus()[0]?.model.trim() ?? ''}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
     const versions = `node ${process.version}, kafka ${process.env.KAFKA_VERSION ?? '4.1.1'}, ${(await db.query('SHOW server_version')).rows[0].server_version.split(' ')[0]} pg`;
-    appendFileSync(doc, `| ${new Date().toISOString().slice(0, 16).replace('T', ' ')} | ${machine} | ${versions} | ${messages.length} | ${Math.round(throughput)} | ${Math.round(ceiling)} (kafka ${Math.round(kafkaRate)}, pg ${Math.round(pgRate)}) | ${(throughput / ceiling).toFixed(2)} | ${lat.p50} / ${lat.p99} @ ${RATE} | ${Math.round(rss)} | ${lateMs.toFixed(1)} | ${Math.round(textbook)} (${textbookEvents}) |\n`);
+    // A run that skipped a part (--latency-seconds 0, --late-lines 0, --textbook-events 0: for profiling) adds no row.
+    if (LATENCY_SECONDS > 0 && LATE_LINES > 0 && textbookEvents > 0) appendFileSync(doc, `| ${new Date().toISOString().slice(0, 16).replace('T', ' ')} | ${machine} | ${versions} | ${messages.length} | ${Math.round(throughput)} | ${Math.round(ceiling)} (kafka ${Math.round(kafkaRate)}, pg ${Math.round(pgRate)}) | ${(throughput / ceiling).toFixed(2)} | ${lat.p50} / ${lat.p99} @ ${RATE} | ${Math.round(rss)} | ${lateMs.toFixed(1)} | ${Math.round(textbook)} (${textbookEvents}) |\n`);
     console.log(line);
   } finally {
     await engine.stop();

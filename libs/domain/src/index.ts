@@ -8,3 +8,4 @@ export * from './events';
 export * from './referral';
 export * from './rules';
 export * from './ledger';
+export * from './time';

@@ -1,5 +1,5 @@
 import { ENGINE_SOURCE, Topics } from '@engine/contracts';
-import { formatAmount, ReferralOutcome } from '@engine/domain';
+import { formatAmount, isoTimestamp, ReferralOutcome } from '@engine/domain';
 import { LedgerEntry, OutboxMessage, StatusChange } from '@engine/persistence';
 
 /** CloudEvents 1.0 (structured JSON) published by the engine, CONTRACT §7. Ids are stable: derived from what they describe. */
@@ -9,7 +9,7 @@ function cloudEvent(id: string, type: string, time: number, data: Record<string,
     id,
     source: ENGINE_SOURCE,
     type,
-    time: new Date(time).toISOString(),
+    time: isoTimestamp(time),
     datacontenttype: 'application/json',
     data,
   };
@@ -43,7 +43,7 @@ export function qualifiedMessage(outcome: ReferralOutcome, version: number, now:
       referralId: outcome.referralId,
       partnerId: outcome.partnerId,
       customerId: outcome.customerId,
-      qualifiedAt: new Date(outcome.qualifiedAt!).toISOString(),
+      qualifiedAt: isoTimestamp(outcome.qualifiedAt!),
       currency: outcome.qualifyingCurrency,
       qualifyingSpend: formatAmount(outcome.qualifyingSpend!, outcome.qualifyingCurrency!),
     }),
@@ -64,7 +64,7 @@ export function accruedMessage(entry: LedgerEntry, topics: Topics): OutboxMessag
       type: entry.type,
       amount: formatAmount(entry.amount, entry.currency),
       currency: entry.currency,
-      effectiveAt: new Date(entry.effectiveAt).toISOString(),
+      effectiveAt: isoTimestamp(entry.effectiveAt),
       effectivePeriod: entry.effectivePeriod,
       bookedPeriod: entry.bookedPeriod,
       sourceEventId: entry.sourceEventId,

@@ -229,7 +229,13 @@ export class RuleStateCache {
   }
 
   rememberReferrals(writes: ReferralWrite[]): void {
-    for (const { outcome, sequence, qualifiedVersion } of writes) this.referrals.set(outcome.referralId, { ...outcome, sequence, qualifiedVersion });
+    // (an object literal in the field order of ReferralStateRepository.load, not a spread: one shape, no slow copy)
+    for (const { outcome: o, sequence, qualifiedVersion } of writes) {
+      this.referrals.set(o.referralId, {
+        referralId: o.referralId, status: o.status, reason: o.reason, customerId: o.customerId, signedUpAt: o.signedUpAt, activatedAt: o.activatedAt,
+        qualifiedAt: o.qualifiedAt, qualifyingCurrency: o.qualifyingCurrency, qualifyingSpend: o.qualifyingSpend, expiresAt: o.expiresAt, sequence, qualifiedVersion,
+      });
+    }
   }
 
   async postedCells(q: Queryable, referralIds: string[]): Promise<PostedCell[]> {

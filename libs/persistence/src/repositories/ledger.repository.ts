@@ -1,4 +1,4 @@
-import { bookedPeriod, Currency, LedgerEntryType, PlannedEntry, PostedCell, periodOf } from '@engine/domain';
+import { bookedPeriod, Currency, isoTimestamp, LedgerEntryType, PlannedEntry, PostedCell, periodOf } from '@engine/domain';
 import { columnList, fromRecordset } from '../bulk';
 import { Queryable } from '../queryable';
 
@@ -65,7 +65,7 @@ export class LedgerRepository {
        RETURNING entry_id::text, (extract(epoch from created_at) * 1000)::int8 AS created_ms`,
       [JSON.stringify(entries.map((e, i) => ({
         partner_id: e.partnerId, referral_id: e.referralId, customer_id: e.customerId, type: e.type, slot: e.slot, amount: e.amount.toString(),
-        currency: e.currency, source_event_id: e.sourceEventId, effective_at: new Date(e.effectiveAt).toISOString(),
+        currency: e.currency, source_event_id: e.sourceEventId, effective_at: isoTimestamp(e.effectiveAt),
         effective_period: effective[i], booked_period: bookedPeriod(effective[i], closed),
       })))],
     );

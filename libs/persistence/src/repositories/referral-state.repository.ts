@@ -1,4 +1,4 @@
-import { ReferralOutcome, ReferralStatus, StatusReason } from '@engine/domain';
+import { isoTimestamp, ReferralOutcome, ReferralStatus, StatusReason } from '@engine/domain';
 import { columnList, fromRecordset } from '../bulk';
 import { Queryable } from '../queryable';
 
@@ -24,7 +24,7 @@ export interface StatusChange {
 }
 
 const ms = (value: Date | null) => (value === null ? null : value.getTime());
-const iso = (value: number | null) => (value === null ? null : new Date(value).toISOString());
+const iso = (value: number | null) => (value === null ? null : isoTimestamp(value));
 
 /** Current referral state and its status history. Reads and writes are one statement per batch. */
 export class ReferralStateRepository {
@@ -56,6 +56,7 @@ export class ReferralStateRepository {
       ['signed_up_at', 'timestamptz'], ['activated_at', 'timestamptz'], ['qualified_at', 'timestamptz'], ['qualifying_currency', 'text'],
       ['qualifying_spend', 'int8'], ['expires_at', 'timestamptz'], ['sequence', 'int4'], ['qualified_version', 'int4'], ['updated_at', 'timestamptz'],
     ] as const;
+    const updatedAt = iso(now);
     await q.query(
       `INSERT INTO referral (${columnList(columns)}) ${fromRecordset(columns)}
        ON CONFLICT (referral_id) DO UPDATE SET
@@ -68,7 +69,7 @@ export class ReferralStateRepository {
         referral_id: o.referralId, partner_id: o.partnerId, customer_id: o.customerId, status: o.status, reason: o.reason,
         submitted_at: iso(o.submittedAt), signed_up_at: iso(o.signedUpAt), activated_at: iso(o.activatedAt), qualified_at: iso(o.qualifiedAt),
         qualifying_currency: o.qualifyingCurrency, qualifying_spend: o.qualifyingSpend?.toString() ?? null, expires_at: iso(o.expiresAt),
-        sequence, qualified_version: qualifiedVersion, updated_at: iso(now),
+        sequence, qualified_version: qualifiedVersion, updated_at: updatedAt,
       })))],
     );
   }
