@@ -87,3 +87,31 @@ describe('RuleStateCache.preload (what runs the rules during the insert)', () =>
     expect(store.asked).toEqual([]);
   });
 });
+
+describe('RuleStateCache.component after a preload of the same seeds', () => {
+  beforeEach(() => resetFactory());
+
+  it('is the preloaded closure plus the events added since, without walking again; other seeds are walked', async () => {
+    const stored = [usage({ customerId: 'A' }), usage({ customerId: 'A' }), usage({ customerId: 'B' })];
+    const cache = new RuleStateCache(() => false, 100, new CountingStore(stored), new ReferralStateRepository(), new LedgerRepository());
+    const walk = jest.spyOn(cache as unknown as { walk: (...args: unknown[]) => Promise<void> }, 'walk');
+    cache.begin(1n);
+    const fresh = [usage({ customerId: 'A' }), usage({ customerId: 'A' })];
+    await cache.preload(noDatabase, fresh);
+    cache.addEvents(fresh);
+    const ids = (events: InputEvent[]) => events.map(eventKey).sort();
+    expect(ids(await cache.component(noDatabase, seeds('A')))).toEqual(ids([stored[0], stored[1], ...fresh]));
+    expect(walk).toHaveBeenCalledTimes(1); // the preload's only
+
+    // Used once: the next read of the same seeds walks (and finds the same events in memory).
+    expect(ids(await cache.component(noDatabase, seeds('A')))).toEqual(ids([stored[0], stored[1], ...fresh]));
+    expect(walk).toHaveBeenCalledTimes(2);
+
+    // Seeds other than the preload's are walked.
+    cache.commit();
+    cache.begin(2n);
+    await cache.preload(noDatabase, [usage({ customerId: 'A' }), usage({ customerId: 'B' })]);
+    expect(ids(await cache.component(noDatabase, seeds('B')))).toEqual(ids([stored[2]]));
+    expect(walk).toHaveBeenCalledTimes(4);
+  });
+});

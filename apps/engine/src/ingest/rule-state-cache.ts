@@ -45,6 +45,11 @@ export class RuleStateCache {
   private posted = new Map<string, Map<string, PostedCell>>();
   private closed: Set<string> | null = null;
   private cachedEvents = 0;
+  /**
+   * The closure the last preload walked (its seed keys, and its events by eventKey, with the new events added since),
+   * for the transaction's component read: when that asks for the same seeds, the walk is not done a second time.
+   */
+  private preloaded: { seeds: Set<Key>; events: Map<string, InputEvent> } | null = null;
 
   constructor(
     private readonly isGeneric: (domain: string) => boolean,
@@ -56,6 +61,7 @@ export class RuleStateCache {
 
   /** Call right after lockRuleState with the version it returned. */
   begin(version: bigint): void {
+    this.preloaded = null;
     if (this.committedVersion === null || version !== this.committedVersion + 1n) this.clear();
     else if (this.size > this.maxEntries) this.evict(this.maxEntries / 2);
     this.pendingVersion = version;
@@ -106,6 +112,7 @@ export class RuleStateCache {
   }
 
   clear(): void {
+    this.preloaded = null;
     this.committedVersion = null;
     this.events.clear();
     this.referrals.clear();
@@ -129,6 +136,7 @@ export class RuleStateCache {
   addEvents(events: InputEvent[]): void {
     for (const event of events) {
       const linked = this.link(event);
+      this.preloaded?.events.set(linked.id, event);
       for (const key of linked.keys) {
         const list = this.events.get(key);
         if (list) {
@@ -158,7 +166,9 @@ export class RuleStateCache {
       wanted.add(eventKey(event));
       for (const key of this.keysOf(event)) seeds.add(key);
     }
-    await this.walk(q, [...seeds], null);
+    const closure = new Map<string, InputEvent>();
+    await this.walk(q, [...seeds], closure);
+    this.preloaded = { seeds, events: closure };
     const stored = new Set<string>();
     for (const key of seeds) for (const linked of this.events.get(key)!) if (wanted.has(linked.id)) stored.add(linked.id);
     return stored;
@@ -190,8 +200,14 @@ export class RuleStateCache {
 
   /** Every event of the component(s) reachable from `seeds`, loading missing keys one hop (one query) at a time. */
   async component(q: Queryable, seeds: ComponentKeys): Promise<InputEvent[]> {
+    const keys = flatten(seeds);
+    const preloaded = this.preloaded;
+    this.preloaded = null;
+    // The same seeds as the preload of this transaction: the same closure, plus the new events (whose keys are all
+    // seeds, so they reach no further). Seeds that differ (some events were stored before) are walked again.
+    if (preloaded && keys.length === preloaded.seeds.size && keys.every((key) => preloaded.seeds.has(key))) return [...preloaded.events.values()];
     const result = new Map<string, InputEvent>();
-    await this.walk(q, flatten(seeds), result);
+    await this.walk(q, keys, result);
     return [...result.values()];
   }
 
