@@ -23,6 +23,8 @@ describe('isoTimestamp', () => {
 
   it('falls back to Date for what it does not format (before 1970, fractions, years past 9999) and throws like it for NaN', () => {
     for (const ms of [-1, -86_400_001, 1.5, 253_402_300_800_000]) expect(isoTimestamp(ms)).toBe(reference(ms));
+    isoTimestamp(5); // the cached day is 1970-01-01 now: a fraction inside it is still Date's
+    for (const ms of [1.5, 999.999, 86_399_999.5]) expect(isoTimestamp(ms)).toBe(reference(ms));
     expect(() => isoTimestamp(NaN)).toThrow(RangeError);
   });
 });

@@ -15,8 +15,9 @@ const two = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 const three = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
 
 export function isoTimestamp(epochMs: number): string {
+  if (!Number.isInteger(epochMs)) return new Date(epochMs).toISOString(); // (Date truncates a fraction; NaN throws)
   if (!(epochMs >= dayStart && epochMs < dayEnd)) {
-    if (!Number.isInteger(epochMs) || epochMs < 0 || epochMs >= YEAR_10000) return new Date(epochMs).toISOString();
+    if (epochMs < 0 || epochMs >= YEAR_10000) return new Date(epochMs).toISOString();
     dayStart = epochMs - (epochMs % DAY_MS);
     dayEnd = dayStart + DAY_MS;
     dayPrefix = new Date(dayStart).toISOString().slice(0, 11); // 'YYYY-MM-DDT'
