@@ -1,6 +1,7 @@
 import './kafkajs/install-fast-paths'; // before kafkajs itself is loaded
 import { Admin, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
 import { createMurmur2Partitioner } from './kafkajs/murmur2-partitioner';
+import { CoalescedOffsetCommits } from './offset-commits';
 import {
   BatchConsumerOptions, InboundBatch, InboundMessage, MessageProducer, OutboundMessage, PartitionLag, PartitionOffset, RunningConsumer, TopicSpec,
 } from './message';
@@ -160,7 +161,7 @@ export class KafkaGateway {
 
   /**
    * A consumer-group member that hands each fetched partition batch to `handle` and commits the offset after
-   * it resolves (so after the database commit). A failing batch is retried with backoff, heartbeating, and
+   * it resolves (so after the database commit; one request for the batches a transaction applied together). A failing batch is retried with backoff, heartbeating, and
    * is dropped from this member when the group rebalances (its new owner starts from the committed offset).
    */
   async runBatchConsumer(options: BatchConsumerOptions): Promise<RunningConsumer> {
@@ -178,6 +179,7 @@ export class KafkaGateway {
     this.subscriptions.set(consumer, options.topics);
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics, fromBeginning: true });
+    const commits = new CoalescedOffsetCommits((offsets) => consumer.commitOffsets(offsets), (error) => options.onCommitError?.(error));
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -211,9 +213,8 @@ export class KafkaGateway {
         resolveOffset(last);
         const offset = (BigInt(last) + 1n).toString();
         applied
-          .then(async () => {
-            if (!isRunning() || isStale()) return;
-            await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]);
+          .then(() => {
+            if (isRunning() && !isStale()) commits.add(batch.topic, batch.partition, offset);
           })
           .catch((error) => options.onCommitError?.(error));
         await heartbeat().catch(() => undefined);

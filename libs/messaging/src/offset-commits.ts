@@ -1,0 +1,41 @@
+import { PartitionOffset } from './message';
+
+/**
+ * Offsets to commit, coalesced into one OffsetCommit request: a transaction applies the batches of several partitions
+ * at once, and a request per partition batch (~200 a second at 2,000 events/s) cost the broker more than the records
+ * they wrote. An offset is added once its batch is durably applied; the commit goes out on the next turn of the event
+ * loop with every offset added meanwhile (the highest per partition), and one request at a time, in order.
+ */
+export class CoalescedOffsetCommits {
+  private readonly pending = new Map<string, PartitionOffset>();
+  private flushing = false;
+
+  constructor(
+    private readonly commit: (offsets: PartitionOffset[]) => Promise<void>,
+    private readonly onError: (error: unknown) => void = () => undefined,
+  ) {}
+
+  add(topic: string, partition: number, offset: string): void {
+    const key = `${topic}\u0000${partition}`;
+    const queued = this.pending.get(key);
+    if (!queued || BigInt(offset) > BigInt(queued.offset)) this.pending.set(key, { topic, partition, offset });
+    if (!this.flushing) {
+      this.flushing = true;
+      void this.flush();
+    }
+  }
+
+  private async flush(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve)); // the other batches of the same transaction come first
+    while (this.pending.size > 0) {
+      const offsets = [...this.pending.values()];
+      this.pending.clear();
+      try {
+        await this.commit(offsets);
+      } catch (error) {
+        this.onError(error);
+      }
+    }
+    this.flushing = false;
+  }
+}
