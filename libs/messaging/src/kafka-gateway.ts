@@ -161,8 +161,9 @@ export class KafkaGateway {
 
   /**
    * A consumer-group member that hands each fetched partition batch to `handle` and commits the offset after
-   * it resolves (so after the database commit; one request for the batches a transaction applied together). A failing batch is retried with backoff, heartbeating, and
-   * is dropped from this member when the group rebalances (its new owner starts from the committed offset).
+   * it resolves (so after the database commit; one request for the batches a transaction applied together). A
+   * failing batch is retried with backoff, heartbeating, and is dropped from this member when the group rebalances
+   * (its new owner starts from the committed offset).
    */
   async runBatchConsumer(options: BatchConsumerOptions): Promise<RunningConsumer> {
     const consumer = this.kafka.consumer({
