@@ -214,9 +214,7 @@ export class KafkaGateway {
         resolveOffset(last);
         const offset = (BigInt(last) + 1n).toString();
         applied
-          .then(() => {
-            if (isRunning() && !isStale()) commits.add(batch.topic, batch.partition, offset);
-          })
+          .then(() => commits.add(batch.topic, batch.partition, offset, () => isRunning() && !isStale()))
           .catch((error) => options.onCommitError?.(error));
         await heartbeat().catch(() => undefined);
       },

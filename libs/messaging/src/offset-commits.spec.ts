@@ -58,4 +58,22 @@ describe('CoalescedOffsetCommits', () => {
     await turn();
     expect(requests).toEqual([[{ topic: 't', partition: 0, offset: '6' }]]);
   });
+
+  it('asks whether the partition is still owned when the request is made, not when the offset was added', async () => {
+    const requests: PartitionOffset[][] = [];
+    const commits = new CoalescedOffsetCommits(async (offsets) => void requests.push(offsets));
+    let owned = true;
+    commits.add('t', 0, '5', () => owned);
+    commits.add('t', 1, '4');
+    owned = false; // revoked by a rebalance before the turn ended
+    await turn();
+    await turn();
+    expect(requests).toEqual([[{ topic: 't', partition: 1, offset: '4' }]]);
+
+    owned = false;
+    commits.add('t', 0, '6', () => owned);
+    await turn();
+    await turn();
+    expect(requests).toHaveLength(1); // nothing left to commit: no empty request
+  });
 });
