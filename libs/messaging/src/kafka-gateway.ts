@@ -261,7 +261,9 @@ export class KafkaGateway {
 
   /**
    * Reads a whole topic from the beginning with a throwaway group, until no message arrived for `idleMs`
-   * (tools, tests and the demo; not used by the engine).
+   * (tools, tests and the demo; not used by the engine). Each message once, in the order first read: the group
+   * commits nothing, so a rebalance of the reader (a missed heartbeat on a loaded machine) fetches a partition
+   * again from its start, and those second copies (same partition and offset) are dropped.
    */
   async readTopic(topic: string, idleMs = 1500): Promise<InboundMessage[]> {
     const consumer = this.kafka.consumer({
@@ -269,7 +271,7 @@ export class KafkaGateway {
       maxWaitTimeInMs: 200,
       heartbeatInterval: 500,
     });
-    const messages: InboundMessage[] = [];
+    const messages = new Map<string, InboundMessage>();
     let last = Date.now();
     try {
       await consumer.connect();
@@ -279,7 +281,9 @@ export class KafkaGateway {
         autoCommit: false,
         eachMessage: async ({ topic: t, partition, message }) => {
           last = Date.now();
-          messages.push({
+          const at = `${partition}:${message.offset}`;
+          if (messages.has(at)) return;
+          messages.set(at, {
             topic: t, partition, offset: message.offset, key: message.key, value: message.value, timestamp: message.timestamp,
             headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, v?.toString() ?? ''])),
           });
@@ -291,7 +295,7 @@ export class KafkaGateway {
     } finally {
       await consumer.disconnect();
     }
-    return messages;
+    return [...messages.values()];
   }
 
   /** Stops fetching (graceful shutdown: lets what was taken be applied and committed first). */
