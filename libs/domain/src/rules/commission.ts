@@ -1,4 +1,3 @@
-import { compareEvents } from '../events/order';
 import { Refunded, UsageBilled } from '../events/input-event';
 import { Currency } from '../money/currency';
 import { divRoundHalfEven, maxBig, minBig } from '../money/rounding';
@@ -10,6 +9,7 @@ import { Anomaly, ExpectedAmount } from './evaluation';
  * (first per refundId, naming a known line, in its currency, within its amount).
  */
 export interface CustomerBilling {
+  /** in event order */
   lines: UsageBilled[];
   refunds: Refunded[];
   /** the counted lines by invoiceLineId */
@@ -57,6 +57,8 @@ export function countBilling(lines: readonly UsageBilled[], refunds: readonly Re
 
 export interface Qualification {
   line: UsageBilled;
+  /** the line's index in the customer's counted lines */
+  lineIndex: number;
   qualifiedAt: number;
   currency: Currency;
   qualifyingSpend: bigint;
@@ -66,12 +68,14 @@ export interface Qualification {
 export function qualify(billing: CustomerBilling, activatedAt: number, program: Program): Qualification | null {
   const sums = new Map<Currency, bigint>();
   const end = activatedAt + program.qualificationWindowMs;
-  for (const line of billing.lines) {
+  const lines = billing.lines;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
     if (line.time < activatedAt || line.time >= end || hasExcludedPrefix(program, line.productCode)) continue;
     const sum = (sums.get(line.currency) ?? 0n) + line.amount;
     sums.set(line.currency, sum);
     if (sum >= program.terms[line.currency].qualificationThreshold) {
-      return { line, qualifiedAt: line.time, currency: line.currency, qualifyingSpend: sum };
+      return { line, lineIndex: i, qualifiedAt: line.time, currency: line.currency, qualifyingSpend: sum };
     }
   }
   return null;
@@ -103,22 +107,34 @@ export function commissionAmounts(
     },
   ];
 
+  // The lines are in event order: those before the qualifying line are skipped by index, and the first line past the
+  // commission window ends the loop. A late event re-evaluates a whole component (10,000 lines), so the loop does one
+  // map lookup per currency change (not four per line), and keeps commissions only for the lines refunds name.
   const commissionEnd = qualification.qualifiedAt + program.commissionWindowMs;
-  const spend = new Map<Currency, bigint>();
-  const earned = new Map<Currency, bigint>();
+  const totals = new Map<Currency, { spend: bigint; earned: bigint }>();
+  const refundedLines = billing.refunds.length > 0 ? new Set(billing.refunds.map((refund) => refund.invoiceLineId)) : null;
   const commissionByLine = new Map<string, bigint>();
-  for (const line of billing.lines) {
-    if (compareEvents(line, qualification.line) < 0 || line.time >= commissionEnd || hasExcludedPrefix(program, line.productCode)) continue;
+  const lines = billing.lines;
+  let currency: Currency | null = null;
+  let total = { spend: 0n, earned: 0n };
+  for (let i = qualification.lineIndex; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.time >= commissionEnd) break;
+    if (hasExcludedPrefix(program, line.productCode)) continue;
+    if (line.currency !== currency) {
+      currency = line.currency;
+      const known = totals.get(currency);
+      if (known) total = known;
+      else totals.set(currency, (total = { spend: 0n, earned: 0n }));
+    }
     const terms = program.terms[line.currency];
-    const before = spend.get(line.currency) ?? 0n;
-    const below = minBig(maxBig(terms.tierBoundary - before, 0n), line.amount);
+    const below = minBig(maxBig(terms.tierBoundary - total.spend, 0n), line.amount);
     const above = line.amount - below;
     const raw = divRoundHalfEven(below * program.baseRateBps + above * program.upperRateBps, 10_000n);
-    const soFar = earned.get(line.currency) ?? 0n;
-    const commission = minBig(raw, maxBig(terms.commissionCap - soFar, 0n));
-    spend.set(line.currency, before + line.amount);
-    earned.set(line.currency, soFar + commission);
-    commissionByLine.set(line.invoiceLineId, commission);
+    const commission = minBig(raw, maxBig(terms.commissionCap - total.earned, 0n));
+    total.spend += line.amount;
+    total.earned += commission;
+    if (refundedLines?.has(line.invoiceLineId)) commissionByLine.set(line.invoiceLineId, commission);
     if (commission > 0n) {
       amounts.push({
         referralId, partnerId, customerId,

@@ -439,6 +439,23 @@ describe('money', () => {
     ]);
   });
 
+  it('interleaved currencies keep their own spend and earnings: USD crosses its tier after a EUR line', () => {
+    const { events } = qualifiedStory();
+    const r = run([
+      ...events,
+      usage({ amount: '9850.00', at: 21 }), // USD B = 100.00: all below → 985.00
+      usage({ amount: '100.00', currency: 'EUR', at: 22 }), // EUR B = 0: 10.00
+      usage({ amount: '100.00', at: 23 }), // USD B = 9950.00: 50.00 below → 5.00, 50.00 above → 7.50
+      usage({ amount: '100.00', currency: 'EUR', at: 24 }), // EUR B = 100.00: still 10%
+    ]);
+    expect(r.money('r1').slice(2)).toEqual([
+      ['USAGE_COMMISSION', 'USD', '985.00', day(21)],
+      ['USAGE_COMMISSION', 'EUR', '10.00', day(22)],
+      ['USAGE_COMMISSION', 'USD', '12.50', day(23)],
+      ['USAGE_COMMISSION', 'EUR', '10.00', day(24)],
+    ]);
+  });
+
   it('each commission is rounded half-to-even once per amount', () => {
     const { events } = qualifiedStory();
     const r = run([
@@ -682,6 +699,27 @@ describe('expiry (deadline = start + window + 7 days grace; now ≥ deadline exp
 });
 
 describe('set semantics', () => {
+  it('an event is its (source, id): the same id from two sources is two events', () => {
+    const { events } = qualifiedStory();
+    const r = run([
+      ...events,
+      usage({ id: 'same', source: 'billing-eu', invoiceLineId: 'L1', amount: '100.00', at: 21 }),
+      usage({ id: 'same', source: 'billing-us', invoiceLineId: 'L2', amount: '200.00', at: 22 }),
+    ]);
+    expect(r.money('r1').slice(2)).toEqual([
+      ['USAGE_COMMISSION', 'USD', '10.00', day(21)],
+      ['USAGE_COMMISSION', 'USD', '20.00', day(22)],
+    ]);
+  });
+
+  it('of two events with one (source, id), the first given counts, whatever the second says', () => {
+    const { events } = qualifiedStory();
+    const first = usage({ id: 'dup', source: 'billing', invoiceLineId: 'L1', amount: '100.00', at: 21 });
+    const second = usage({ id: 'dup', source: 'billing', invoiceLineId: 'L2', amount: '300.00', at: 20.5 });
+    expect(run([...events, first, second]).money('r1').slice(2)).toEqual([['USAGE_COMMISSION', 'USD', '10.00', day(21)]]);
+    expect(run([...events, second, first]).money('r1').slice(2)).toEqual([['USAGE_COMMISSION', 'USD', '30.00', day(20.5)]]);
+  });
+
   it('arrival order and exact repeats make no difference', () => {
     const { events } = qualifiedStory();
     const all = [...events, usage({ amount: '250.00', at: 25 })];

@@ -17,14 +17,20 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
  */
 export function evaluate(events: Iterable<InputEvent>, now: number, program: Program): Evaluation {
   // the first of each (source, id), without building a key string per event (a 10,000-line component is re-read
-  // on every late line)
-  const ids = new Map<string, Set<string>>();
+  // on every late line): one map by id holds the first source seen; an id from a second source (rare) is keyed
+  // by both
+  const sourceById = new Map<string, string>();
+  let bySourceAndId: Set<string> | null = null;
   const unique: InputEvent[] = [];
   for (const event of events) {
-    let seen = ids.get(event.source);
-    if (!seen) ids.set(event.source, (seen = new Set()));
-    if (seen.has(event.id)) continue;
-    seen.add(event.id);
+    const source = sourceById.get(event.id);
+    if (source === undefined) sourceById.set(event.id, event.source);
+    else if (source === event.source) continue;
+    else {
+      const key = `${event.source}\u0000${event.id}`;
+      if ((bySourceAndId ??= new Set()).has(key)) continue;
+      bySourceAndId.add(key);
+    }
     unique.push(event);
   }
   const sorted = sortEvents(unique);
