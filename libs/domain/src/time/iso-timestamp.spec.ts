@@ -23,8 +23,18 @@ describe('isoTimestamp', () => {
 
   it('falls back to Date for what it does not format (before 1970, fractions, years past 9999) and throws like it for NaN', () => {
     for (const ms of [-1, -86_400_001, 1.5, 253_402_300_800_000]) expect(isoTimestamp(ms)).toBe(reference(ms));
-    isoTimestamp(5); // the cached day is 1970-01-01 now: a fraction inside it is still Date's
+    isoTimestamp(5); // 1970-01-01 is cached now: a fraction inside it is still Date's
     for (const ms of [1.5, 999.999, 86_399_999.5]) expect(isoTimestamp(ms)).toBe(reference(ms));
     expect(() => isoTimestamp(NaN)).toThrow(RangeError);
+  });
+
+  it('stays toISOString past its bound of cached days (it starts again)', () => {
+    const first = Date.parse('1990-01-01T12:34:56.789Z');
+    for (let day = 0; day < 20_500; day += 1) {
+      const ms = first + day * 86_400_000 + (day % 1000);
+      if (day % 97 === 0 || day >= 19_990) expect(isoTimestamp(ms)).toBe(reference(ms));
+      else isoTimestamp(ms);
+    }
+    expect(isoTimestamp(first)).toBe(reference(first));
   });
 });
