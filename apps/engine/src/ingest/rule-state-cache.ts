@@ -1,4 +1,5 @@
 import { eventKey, InputEvent, PostedCell } from '@engine/domain';
+import { phaseTimer as t } from '../observability/phase-timer';
 import { ComponentKeys, emptyKeys, EventStoreRepository, LedgerEntry, LedgerRepository, Queryable, ReferralStateRepository, LinkKind, ReferralWrite, StoredReferral, visitLinks } from '@engine/persistence';
 
 type Key = string; // 'r:<referralId>' | 'c:<customerId>' | 'd:<domain>'
@@ -179,7 +180,10 @@ export class RuleStateCache {
     if (missing.length === 0) return;
     const missingSet = new Set(missing);
     for (const key of missing) this.events.set(key, []);
-    for (const event of await this.store.loadLinked(q, group(missing))) {
+    const loaded = await t.time('load-query', () => this.store.loadLinked(q, group(missing)));
+    t.add('load-rows', loaded.length);
+    t.add('load-keys', missing.length);
+    for (const event of loaded) {
       const linked = this.link(event);
       for (const key of linked.keys) {
         if (missingSet.has(key)) {
