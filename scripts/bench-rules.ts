@@ -1,4 +1,5 @@
 import { evaluate, planLedgerEntries, PostedCell, STANDARD_PROGRAM } from '@engine/domain';
+import { integerOption } from '@engine/config';
 import { activated, day, signedUp, submitted, usage } from '../libs/domain/src/testing/event-factory';
 
 /**
@@ -7,12 +8,8 @@ import { activated, day, signedUp, submitted, usage } from '../libs/domain/src/t
  * its history; `evaluate` re-reads the whole component and `planLedgerEntries` compares it with the cells posted
  * before. Prints the median and best of each over `rounds` (the first rounds warm the JIT and are left out).
  */
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const LINES = arg('lines', 10_000);
-const ROUNDS = arg('rounds', 30);
+const LINES = integerOption('lines', 10_000, 2);
+const ROUNDS = integerOption('rounds', 30, 1);
 const WARMUP = 5;
 
 const story = [submitted({ referralId: 'r1', partnerId: 'p1', at: 0 }), signedUp({ customerId: 'c1', at: 1 }), activated({ customerId: 'c1', at: 2 })];

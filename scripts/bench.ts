@@ -3,7 +3,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { ENGINE_NODE_FLAGS } from '@engine/config';
+import { ENGINE_NODE_FLAGS, integerOption } from '@engine/config';
 import { inputTopics, outputTopics, TOPICS, topicNames, Topics } from '@engine/contracts';
 import { KafkaGateway } from '@engine/messaging';
 import { cloudEvents, dropDatabase, pollUntil, publishMessages, repoRoot, sampleStream, ScenarioMessage, testDatabaseUrl } from '@engine/testing';
@@ -15,16 +15,12 @@ import { Client } from 'pg';
  * of a late event. Prints one `bench:` line and appends a row to docs/BENCHMARKS.md.
  */
 const args = process.argv.slice(2);
-const arg = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const EVENTS = arg('events', 200_000);
-const LATENCY_SECONDS = arg('latency-seconds', 60);
-const RATE = arg('rate', 2000);
-const LATE_LINES = arg('late-lines', 10_000);
-const LATE_SAMPLES = arg('late-samples', 5);
-const TEXTBOOK_EVENTS = arg('textbook-events', 20_000);
+const EVENTS = integerOption('events', 200_000, 1);
+const LATENCY_SECONDS = integerOption('latency-seconds', 60);
+const RATE = integerOption('rate', 2000, 1);
+const LATE_LINES = integerOption('late-lines', 10_000);
+const LATE_SAMPLES = integerOption('late-samples', 5, 1);
+const TEXTBOOK_EVENTS = integerOption('textbook-events', 20_000);
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const log = (text: string) => console.log(`bench: ${text}`);
 
@@ -290,7 +286,7 @@ async function main(): Promise<void> {
   const messages = renameTopics(stream, topics);
   log(`${messages.length} events generated (${new Set(messages.map((m) => m.key)).size} keys)`);
 
-  const port = arg('port', 3999);
+  const port = integerOption('port', 3999, 1);
   if (args.includes('--profile-only')) {
     // Publish first, then start the engine and measure only its processing (for --cpu-prof runs).
     await publishMessages(kafka, messages, 2000);

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadConfig } from '@engine/config';
+import { integerOption, loadConfig } from '@engine/config';
 import { get } from 'node:http';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -30,14 +30,6 @@ interface CheckResult {
   header: string;
 }
 
-function argument(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  if (index < 0) return fallback;
-  const value = Number(process.argv[index + 1]);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
-  return value;
-}
-
 const mb = (bytes: number) => bytes / 2 ** 20;
 
 async function download(url: string, key: string, onChunk: (chunk: Buffer) => void): Promise<void> {
@@ -56,8 +48,8 @@ async function download(url: string, key: string, onChunk: (chunk: Buffer) => vo
 }
 
 async function main(): Promise<void> {
-  const expectedRows = argument('rows', 1_000_000);
-  const maxGrowthMb = argument('max-growth-mb', 100);
+  const expectedRows = integerOption('rows', 1_000_000, 1);
+  const maxGrowthMb = integerOption('max-growth-mb', 100, 1);
   const base = loadConfig();
   const admin = new URL(base.databaseUrl);
   const database = `ce_export_check_${process.pid}_${Date.now().toString(36)}`;

@@ -2,3 +2,4 @@ export * from './app-config';
 export * from './clock';
 export * from './env.dto';
 export * from './node-flags';
+export * from './cli-options';

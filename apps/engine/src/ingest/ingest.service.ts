@@ -290,14 +290,14 @@ export class IngestService {
     } catch (error) {
       this.rules.failed();
       if (error instanceof FreshnessMispredicted) {
-        t.add('mispredicted', 1);
+        t.count('mispredicted', 1);
         return this.process(parsedBatches, false);
       }
       throw error;
     }
     this.rules.committed();
     t.add('transaction', Number(process.hrtime.bigint() - txStarted) / 1e6);
-    t.add(`tx-messages`, batches.reduce((sum, b) => sum + b.messages.length, 0));
+    t.count('tx-messages', batches.reduce((sum, b) => sum + b.messages.length, 0));
     t.transactionDone();
 
     const size = batches.reduce((sum, b) => sum + b.messages.length, 0);

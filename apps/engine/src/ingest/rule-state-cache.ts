@@ -181,8 +181,8 @@ export class RuleStateCache {
     const missingSet = new Set(missing);
     for (const key of missing) this.events.set(key, []);
     const loaded = await t.time('load-query', () => this.store.loadLinked(q, group(missing)));
-    t.add('load-rows', loaded.length);
-    t.add('load-keys', missing.length);
+    t.count('load-rows', loaded.length);
+    t.count('load-keys', missing.length);
     for (const event of loaded) {
       const linked = this.link(event);
       for (const key of linked.keys) {

@@ -28,11 +28,20 @@ export class PhaseTimer {
   }
 
   add(phase: string, ms: number): void {
+    this.accumulate(phase, ms);
+  }
+
+  /** A quantity that is not a duration (messages, rows): printed without a unit. */
+  count(what: string, n: number): void {
+    this.accumulate(`#${what}`, n);
+  }
+
+  private accumulate(key: string, value: number): void {
     if (!this.enabled) return;
-    const total = this.totals.get(phase) ?? { ms: 0, count: 0 };
-    total.ms += ms;
+    const total = this.totals.get(key) ?? { ms: 0, count: 0 };
+    total.ms += value;
     total.count += 1;
-    this.totals.set(phase, total);
+    this.totals.set(key, total);
   }
 
   /** The end of a transaction. */
@@ -42,7 +51,7 @@ export class PhaseTimer {
 
   private flush(): void {
     if (this.totals.size === 0) return;
-    const parts = [...this.totals].map(([phase, t]) => `${phase}=${t.ms.toFixed(0)}ms/${t.count}`);
+    const parts = [...this.totals].map(([key, t]) => (key.startsWith('#') ? `${key.slice(1)}=${t.ms}/${t.count}` : `${key}=${t.ms.toFixed(0)}ms/${t.count}`));
     const m = process.memoryUsage();
     const mb = (n: number) => Math.round(n / 2 ** 20);
     process.stderr.write(`trace: ${parts.join(' ')} | rss=${mb(m.rss)}MB heap=${mb(m.heapUsed)}/${mb(m.heapTotal)}MB external=${mb(m.external)}MB buffers=${mb(m.arrayBuffers)}MB\n`);

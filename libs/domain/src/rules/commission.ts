@@ -109,24 +109,18 @@ export function commissionAmounts(
 
   // The lines are in event order: those before the qualifying line are skipped by index, and the first line past the
   // commission window ends the loop. A late event re-evaluates a whole component (10,000 lines), so the loop does one
-  // map lookup per currency change (not four per line), and keeps commissions only for the lines refunds name.
+  // map lookup per line (not four), and keeps commissions only for the lines refunds name.
   const commissionEnd = qualification.qualifiedAt + program.commissionWindowMs;
   const totals = new Map<Currency, { spend: bigint; earned: bigint }>();
   const refundedLines = billing.refunds.length > 0 ? new Set(billing.refunds.map((refund) => refund.invoiceLineId)) : null;
   const commissionByLine = new Map<string, bigint>();
   const lines = billing.lines;
-  let currency: Currency | null = null;
-  let total = { spend: 0n, earned: 0n };
   for (let i = qualification.lineIndex; i < lines.length; i++) {
     const line = lines[i];
     if (line.time >= commissionEnd) break;
     if (hasExcludedPrefix(program, line.productCode)) continue;
-    if (line.currency !== currency) {
-      currency = line.currency;
-      const known = totals.get(currency);
-      if (known) total = known;
-      else totals.set(currency, (total = { spend: 0n, earned: 0n }));
-    }
+    let total = totals.get(line.currency);
+    if (!total) totals.set(line.currency, (total = { spend: 0n, earned: 0n }));
     const terms = program.terms[line.currency];
     const below = minBig(maxBig(terms.tierBoundary - total.spend, 0n), line.amount);
     const above = line.amount - below;
