@@ -23,23 +23,27 @@ export class ExpirySweep {
     let total = 0;
     for (;;) {
       const now = this.clock.now();
-      let count: number;
-      try {
-        count = await this.dataSource.transaction(async (transaction) => {
-          const manager = directQueryable(transaction); // recompute queues independent writes back to back
-          await this.rules.enter(manager);
-          const due = await this.referrals.dueForExpiry(manager, now, this.chunk);
-          if (due.length === 0) return 0;
-          const seeds = emptyKeys();
-          for (const id of due) seeds.referrals.add(id);
-          await this.rules.recompute(manager, seeds, now);
-          return due.length;
-        });
-      } catch (error) {
-        this.rules.failed();
-        throw error;
-      }
-      this.rules.committed();
+      // exclusively: never beside an ingest transaction, which may run on top of another (the working set is shared)
+      const count = await this.rules.exclusively(async () => {
+        let due: number;
+        try {
+          due = await this.dataSource.transaction(async (transaction) => {
+            const manager = directQueryable(transaction); // recompute queues independent writes back to back
+            await this.rules.enter(manager);
+            const ids = await this.referrals.dueForExpiry(manager, now, this.chunk);
+            if (ids.length === 0) return 0;
+            const seeds = emptyKeys();
+            for (const id of ids) seeds.referrals.add(id);
+            await this.rules.recompute(manager, seeds, now);
+            return ids.length;
+          });
+        } catch (error) {
+          this.rules.failed();
+          throw error;
+        }
+        this.rules.committed();
+        return due;
+      });
       total += count;
       if (count > 0) this.afterCommit();
       if (count < this.chunk) return total;

@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { EngineMetrics } from '../observability/engine-metrics';
 import { phaseTimer as t } from '../observability/phase-timer';
 import { InlineParser, MessageParser } from './message-parser';
-import { RuleEngine } from './rule-engine.service';
+import { RuleEngine, StaleWorkingSet } from './rule-engine.service';
 
 export interface DeadLetter {
   message: InboundMessage;
@@ -46,7 +46,8 @@ export class IngestService {
   private readonly queue: Pending[] = [];
   private readonly spaceWaiters: (() => void)[] = [];
   private queuedMessages = 0;
-  private busy = false;
+  /** The groups being committed, oldest first: one, or two when the second began on top of the first. */
+  private readonly inFlight: Flight[] = [];
   private closed = false;
 
   constructor(
@@ -62,6 +63,8 @@ export class IngestService {
     private readonly onRecovered: () => void = () => undefined,
     private readonly maxMessagesPerTransaction = 5_000,
     private readonly maxQueuedMessages = 10_000,
+    /** Begin a transaction on top of the one in flight (see `pump`); off: one transaction at a time. */
+    private readonly pipelined = true,
   ) {}
 
   /** Resolves once the batch is committed to the database (its DLQ messages acknowledged by the broker). */
@@ -90,7 +93,7 @@ export class IngestService {
   /** Waits until every accepted batch is committed (or `timeoutMs` passes). */
   async idle(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while ((this.busy || this.queue.length > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    while ((this.inFlight.length > 0 || this.queue.length > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   private async parse(batch: InboundBatch): Promise<ParsedBatch> {
@@ -113,9 +116,15 @@ export class IngestService {
     await this.parser.close();
   }
 
+  /**
+   * Starts the next group: when nothing is in flight, or on top of the one group in flight once that one has queued
+   * its writes and the working set holds their outcome. Then this group's rules run while PostgreSQL still executes
+   * the one before; its lock is granted when that one commits, and it commits only if that one did (Flight).
+   */
   private pump(): void {
-    if (this.busy || this.queue.length === 0 || this.closed) return;
-    this.busy = true;
+    if (this.queue.length === 0 || this.closed) return;
+    const predecessor = this.inFlight.length === 1 ? this.inFlight[0] : null;
+    if (this.inFlight.length > 1 || (predecessor && !(this.pipelined && predecessor.followable && this.rules.canSpeculate()))) return;
     const group: Pending[] = [];
     let size = 0;
     while (this.queue.length > 0 && (group.length === 0 || size + this.queue[0].batch.batch.messages.length <= this.maxMessagesPerTransaction)) {
@@ -123,8 +132,12 @@ export class IngestService {
       size += next.batch.batch.messages.length;
       group.push(next);
     }
-    void this.commitGroup(group, size).finally(() => {
-      this.busy = false;
+    const flight = new Flight();
+    if (predecessor) predecessor.successor = flight;
+    this.inFlight.push(flight);
+    void this.commitGroup(group, size, flight, predecessor).finally(() => {
+      this.inFlight.splice(this.inFlight.indexOf(flight), 1);
+      flight.finished();
       this.pump();
     });
   }
@@ -133,27 +146,44 @@ export class IngestService {
    * Commits one group, retrying with backoff (database down, connection lost…) until it succeeds or we close.
    * When the database refuses the data itself (SQLSTATE classes 22/23/54) twice, the group is applied one
    * message per transaction and a message the database still refuses is dead-lettered (INVALID_DATA): one bad
-   * message never stops a partition.
+   * message never stops a partition. Only the first attempt may run on top of the group before (`predecessor`);
+   * every later one waits until that group is done, and until this group's successor has given up its attempt.
    */
-  private async commitGroup(group: Pending[], size: number): Promise<void> {
+  private async commitGroup(group: Pending[], size: number, flight: Flight, predecessor: Flight | null): Promise<void> {
     let dataErrors = 0;
+    let failures = 0;
+    let predictFresh = true;
     for (let attempt = 1; ; attempt++) {
+      const onTop = attempt === 1 && predecessor !== null;
+      if (attempt > 1) {
+        await flight.successor?.attemptSettled();
+        await predecessor?.done;
+      }
+      flight.startAttempt();
       try {
         const batches = group.map((p) => p.batch);
-        const report = dataErrors >= 2 ? await this.processOneByOne(batches) : await this.process(batches);
+        const written = attempt === 1 ? () => flight.writesQueued(() => this.pump()) : () => undefined;
+        const report = dataErrors >= 2 ? await this.processOneByOne(batches) : await this.process(batches, predictFresh, onTop ? predecessor : null, written);
+        flight.endAttempt(true);
         this.release(size);
-        if (attempt > 1) this.onRecovered();
+        if (failures > 0) this.onRecovered();
         group.forEach((p) => p.resolve(report));
         return;
       } catch (error) {
-        this.onFailure(error, attempt);
+        flight.endAttempt(false);
+        if (error instanceof RedoAlone && !this.closed) {
+          predictFresh = error.predictFresh; // no failure: done again at once, as the only transaction in flight
+          continue;
+        }
+        failures++;
+        this.onFailure(error, failures);
         if (isDataError(error)) dataErrors++;
         if (this.closed) {
           this.release(size);
           group.forEach((p) => p.reject(error));
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** Math.min(attempt, 6), 5_000)));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** Math.min(failures, 6), 5_000)));
       }
     }
   }
@@ -173,17 +203,27 @@ export class IngestService {
     for (const unit of units) {
       let report: BatchReport;
       try {
-        report = await this.process([unit]);
+        report = await this.processAlone([unit]);
       } catch (error) {
         if (!isDataError(error) || unit.valid.length === 0) throw error;
         const reason = `the database refused this event: ${(error as Error).message}`.slice(0, 500);
-        report = await this.process([{ batch: unit.batch, valid: [], invalid: [{ message: unit.valid[0].message, code: DlqCode.INVALID_DATA, reason }] }]);
+        report = await this.processAlone([{ batch: unit.batch, valid: [], invalid: [{ message: unit.valid[0].message, code: DlqCode.INVALID_DATA, reason }] }]);
       }
       total.applied += report.applied;
       total.duplicates += report.duplicates;
       total.deadLetters.push(...report.deadLetters);
     }
     return total;
+  }
+
+  /** One transaction with nothing else in flight, done again as it asks (RedoAlone). */
+  private async processAlone(batches: ParsedBatch[]): Promise<BatchReport> {
+    try {
+      return await this.process(batches);
+    } catch (error) {
+      if (!(error instanceof RedoAlone)) throw error;
+      return this.process(batches, error.predictFresh);
+    }
   }
 
   /** The contract name of a (possibly prefixed) topic, which decides the event types it may carry. */
@@ -195,11 +235,12 @@ export class IngestService {
   /**
    * Stores the candidates and applies the rules to the new ones, telling new from stored by the working set, so that
    * the rules run while PostgreSQL inserts; the insert's count must agree, or FreshnessMispredicted is thrown (the
-   * caller redoes the transaction with applyConfirmed). The working-set read goes first on the connection: it reads
-   * only events stored before this batch.
+   * caller redoes the transaction with applyConfirmed). The working-set read goes first on the connection (or on
+   * `reads`, outside the transaction): it reads only events stored before this batch.
    */
-  private async applyPredicted(manager: Queryable, candidates: StoredEvent[]): Promise<Stored> {
-    const preloading = this.rules.preload(manager, candidates.map((c) => c.event));
+  private async applyPredicted(tx: Transaction, candidates: StoredEvent[]): Promise<Stored> {
+    const { manager } = tx;
+    const preloading = this.rules.preload(tx.reads, candidates.map((c) => c.event));
     const inserting = t.time('insert', () => this.store.insertCount(manager, candidates));
     const failure = inserting.then(() => null, (error: unknown) => error);
     const stored = await preloading;
@@ -208,7 +249,7 @@ export class IngestService {
     for (const candidate of candidates) (stored.has(eventKey(candidate.event)) ? seenBefore : fresh).push(candidate);
     const hashes = seenBefore.length > 0 ? this.store.findHashes(manager, seenBefore.map((c) => c.event)) : Promise.resolve(new Map<string, string>());
     hashes.catch(() => undefined); // awaited below
-    const outcome = await this.applyFresh(manager, fresh).then(() => hashes).then((h) => ({ hashes: h }), (error: unknown) => ({ error }));
+    const outcome = await this.applyFresh(tx, fresh).then(() => hashes).then((h) => ({ hashes: h }), (error: unknown) => ({ error }));
     // What counts first: the insert's own error (later statements only fail with 25P02), then a misprediction
     // (whatever the rules did rests on it), then the rules' error.
     const insertError = await failure;
@@ -220,7 +261,8 @@ export class IngestService {
   }
 
   /** Stores the candidates, then applies the rules to those the database took as new. */
-  private async applyConfirmed(manager: Queryable, candidates: StoredEvent[]): Promise<Stored> {
+  private async applyConfirmed(tx: Transaction, candidates: StoredEvent[]): Promise<Stored> {
+    const { manager } = tx;
     const [, inserted] = await Promise.all([
       this.rules.preload(manager, candidates.map((c) => c.event)),
       t.time('insert', () => this.store.insertNew(manager, candidates)),
@@ -229,24 +271,28 @@ export class IngestService {
     const seenBefore: StoredEvent[] = [];
     for (const candidate of candidates) (inserted.has(eventKey(candidate.event)) ? fresh : seenBefore).push(candidate);
     const storedHashes = seenBefore.length > 0 ? await this.store.findHashes(manager, seenBefore.map((c) => c.event)) : new Map<string, string>();
-    await this.applyFresh(manager, fresh);
+    await this.applyFresh(tx, fresh);
     return { seenBefore, storedHashes };
   }
 
   /** The rules for the events just inserted (added to the working set first). */
-  private async applyFresh(manager: Queryable, fresh: StoredEvent[]): Promise<void> {
+  private async applyFresh(tx: Transaction, fresh: StoredEvent[]): Promise<void> {
     if (fresh.length === 0) return;
     this.rules.added(fresh.map((f) => f.event));
     const seeds = emptyKeys();
     for (const { event } of fresh) keysOf(event, this.rules.isGeneric, seeds);
-    await this.rules.recompute(manager, seeds, this.clock.now());
+    await this.rules.recompute(tx.manager, seeds, this.clock.now(), tx.reads, tx.written);
   }
 
   /**
    * One transaction for a group of parsed batches. `predictFresh`: tell new events from stored ones by the working
-   * set, so that the rules run while the insert does (applyPredicted; redone with applyConfirmed when it was wrong).
+   * set, so that the rules run while the insert does (applyPredicted; done again with applyConfirmed when it was
+   * wrong). `predecessor`: the transaction in flight this one begins on top of (see `pump`); it reads what the working
+   * set lacks outside its own transaction, and commits only if the predecessor committed and nobody else wrote
+   * between the two. `written`: called once this transaction's writes are queued and the working set holds them.
+   * Throws RedoAlone when it must be done again on its own.
    */
-  private async process(parsedBatches: ParsedBatch[], predictFresh = true): Promise<BatchReport> {
+  private async process(parsedBatches: ParsedBatch[], predictFresh = true, predecessor: Flight | null = null, written: () => void = () => undefined): Promise<BatchReport> {
     const started = process.hrtime.bigint();
     const batches = parsedBatches.map((p) => p.batch);
     let deadLetters: DeadLetter[] = parsedBatches.flatMap((p) => p.invalid);
@@ -260,15 +306,26 @@ export class IngestService {
       else deadLetters.push(conflict(message));
     }
     let applied: number;
+    await this.rules.admit();
     const txStarted = process.hrtime.bigint();
     try {
+      // (the expiry sweep may have run while this one waited to be admitted: then it cannot run on top any more)
+      if (predecessor && !this.rules.canSpeculate()) throw new RedoAlone(predictFresh);
       applied = await this.dataSource.transaction(async (transaction) => {
         const manager = directQueryable(transaction);
-        await t.time('lock', () => this.rules.enter(manager));
+        let confirm: (() => Promise<void>) | null = null;
+        if (predecessor) confirm = this.rules.enterSpeculatively(manager).confirm;
+        else await t.time('lock', () => this.rules.enter(manager));
+        const tx: Transaction = { manager, reads: predecessor ? this.dataSource : manager, written };
         const candidates: StoredEvent[] = [...firstByKey.values()].map(({ parsed, message }) => ({
           event: parsed.event, hash: parsed.hash, origin: { topic: message.topic, partition: message.partition, offset: message.offset },
         }));
-        const { seenBefore, storedHashes } = predictFresh ? await this.applyPredicted(manager, candidates) : await this.applyConfirmed(manager, candidates);
+        const { seenBefore, storedHashes } = predictFresh ? await this.applyPredicted(tx, candidates) : await this.applyConfirmed(tx, candidates);
+        written();
+        if (confirm) {
+          await t.time('lock', confirm);
+          if (!(await predecessor!.attemptSettled())) throw new PredecessorFailed();
+        }
         for (const candidate of seenBefore) {
           if (storedHashes.get(eventKey(candidate.event)) === candidate.hash) duplicates++;
           else deadLetters.push(conflict(firstByKey.get(eventKey(candidate.event))!.message));
@@ -288,14 +345,24 @@ export class IngestService {
         return candidates.length - seenBefore.length;
       });
     } catch (error) {
+      // The working set is dropped once the transaction this one ran on top of has settled (it may still use it).
+      if (predecessor) await predecessor.attemptSettled();
       this.rules.failed();
+      this.rules.leave();
+      if (predecessor) this.metrics.transactionsOnTop.inc({ outcome: 'redone' });
       if (error instanceof FreshnessMispredicted) {
         t.count('mispredicted', 1);
-        return this.process(parsedBatches, false);
+        throw new RedoAlone(false);
+      }
+      if (error instanceof StaleWorkingSet || error instanceof PredecessorFailed) {
+        t.count('redone', 1);
+        throw new RedoAlone(predictFresh);
       }
       throw error;
     }
     this.rules.committed();
+    this.rules.leave();
+    if (predecessor) this.metrics.transactionsOnTop.inc({ outcome: 'committed' });
     t.add('transaction', Number(process.hrtime.bigint() - txStarted) / 1e6);
     t.count('tx-messages', batches.reduce((sum, b) => sum + b.messages.length, 0));
     t.transactionDone();
@@ -304,6 +371,66 @@ export class IngestService {
     this.metrics.recordBatch(batches.map((b) => [b.topic, b.messages.length] as const), size, applied, duplicates, deadLetters.map((d) => d.code), started);
     this.afterCommit();
     return { applied, duplicates, deadLetters };
+  }
+}
+
+/** A transaction's connection (`manager`), where it reads what the working set lacks, and its `written` signal. */
+interface Transaction {
+  manager: Queryable;
+  reads: Queryable;
+  written: () => void;
+}
+
+/**
+ * A group being committed, as the group after it sees it: whether it may begin on top of this one (its writes are
+ * queued), how its current attempt ended, and when it is done for good.
+ */
+class Flight {
+  successor: Flight | null = null;
+  followable = false;
+  private attempt: Promise<boolean> = Promise.resolve(false);
+  private settle: (committed: boolean) => void = () => undefined;
+  private finish!: () => void;
+  readonly done = new Promise<void>((resolve) => (this.finish = resolve));
+
+  startAttempt(): void {
+    this.followable = false;
+    this.attempt = new Promise<boolean>((resolve) => (this.settle = resolve));
+  }
+
+  /** Whether the current attempt committed, once it has ended. */
+  attemptSettled(): Promise<boolean> {
+    return this.attempt;
+  }
+
+  endAttempt(committed: boolean): void {
+    this.followable = false;
+    this.settle(committed);
+  }
+
+  /** The attempt's writes are queued: the next group may begin (`next`, once). */
+  writesQueued(next: () => void): void {
+    if (this.followable) return;
+    this.followable = true;
+    next();
+  }
+
+  finished(): void {
+    this.finish();
+  }
+}
+
+/** The transaction must be done again on its own (no other in flight), at once: `predictFresh` says how. */
+class RedoAlone extends Error {
+  constructor(readonly predictFresh: boolean) {
+    super('the transaction is done again on its own');
+  }
+}
+
+/** The transaction this one began on top of did not commit. */
+class PredecessorFailed extends Error {
+  constructor() {
+    super('the transaction this one began on top of did not commit');
   }
 }
 

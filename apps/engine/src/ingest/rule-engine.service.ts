@@ -26,6 +26,9 @@ export class RuleEngine {
   private readonly referrals = new ReferralStateRepository();
   private readonly ledger = new LedgerRepository();
   private readonly anomalies = new AnomalyRepository();
+  private active = 0;
+  private exclusive: Promise<void> | null = null;
+  private readonly idleWaiters: (() => void)[] = [];
 
   /** `outbox` may announce the batches it writes (to a relay that publishes them without reading them back). */
   constructor(
@@ -43,6 +46,54 @@ export class RuleEngine {
    */
   async enter(q: Queryable): Promise<void> {
     this.cache.begin(await lockRuleState(q));
+  }
+
+  /** Whether a transaction may begin now on top of the one in flight (enterSpeculatively). */
+  canSpeculate(): boolean {
+    return this.exclusive === null && this.cache.canSpeculate();
+  }
+
+  /**
+   * Begins a transaction on top of the one in flight, before that one commits: its lock is requested now (PostgreSQL
+   * grants it when the one in flight ends) and not awaited. `confirm` must be awaited before this transaction
+   * commits: it throws StaleWorkingSet unless the lock's version is the one after the transaction in flight's, i.e.
+   * nobody else wrote in between.
+   */
+  enterSpeculatively(q: Queryable): { confirm: () => Promise<void> } {
+    const expected = this.cache.beginSpeculative();
+    const locking = lockRuleState(q);
+    locking.catch(() => undefined); // awaited by confirm
+    return {
+      confirm: async () => {
+        const version = await locking;
+        if (version !== expected) throw new StaleWorkingSet(expected, version);
+      },
+    };
+  }
+
+  /** Counts an ingest transaction in; waits while an exclusive one (the expiry sweep) runs. Pair with `leave`. */
+  async admit(): Promise<void> {
+    while (this.exclusive) await this.exclusive;
+    this.active++;
+  }
+
+  leave(): void {
+    this.active--;
+    if (this.active === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
+  /** Runs `work` (a transaction using the working set) with no ingest transaction in flight beside it. */
+  async exclusively<T>(work: () => Promise<T>): Promise<T> {
+    while (this.exclusive) await this.exclusive;
+    let release!: () => void;
+    this.exclusive = new Promise<void>((resolve) => (release = resolve));
+    try {
+      while (this.active > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+      return await work();
+    } finally {
+      this.exclusive = null;
+      release();
+    }
   }
 
   committed(): void {
@@ -66,21 +117,27 @@ export class RuleEngine {
     this.cache.addEvents(events);
   }
 
-  /** `q` should run queries in call order without waiting for results (`directQueryable`): writes are queued. */
-  async recompute(q: Queryable, seeds: ComponentKeys, now: number): Promise<RecomputeResult> {
-    const events = await t.time('component', () => this.cache.component(q, seeds));
+  /**
+   * `q` should run queries in call order without waiting for results (`directQueryable`): writes are queued.
+   * `reads` answers what the working set lacks: `q` itself, or, for a transaction begun before the one in flight
+   * committed (beginSpeculative), a connection outside it (what it lacks, the one in flight did not write).
+   * `written` is called once the writes are queued and the working set holds their outcome: from then on, the next
+   * transaction may begin on top of this one.
+   */
+  async recompute(q: Queryable, seeds: ComponentKeys, now: number, reads: Queryable = q, written: () => void = () => undefined): Promise<RecomputeResult> {
+    const events = await t.time('component', () => this.cache.component(reads, seeds));
     const e0 = process.hrtime.bigint();
     const evaluation = evaluate(events, now, this.program);
     t.add('evaluate', Number(process.hrtime.bigint() - e0) / 1e6);
     const referralIds = evaluation.referrals.map((r) => r.referralId);
-    const stored = await t.time('referrals', () => this.cache.storedReferrals(q, referralIds));
-    const posted = await t.time('posted', () => this.cache.postedCells(q, referralIds));
+    const stored = await t.time('referrals', () => this.cache.storedReferrals(reads, referralIds));
+    const posted = await t.time('posted', () => this.cache.postedCells(reads, referralIds));
 
     const p0 = process.hrtime.bigint();
     const changes = diffReferrals(evaluation.referrals, stored, now, this.topics);
     const planned = planLedgerEntries(evaluation.amounts, posted);
     t.add('plan', Number(process.hrtime.bigint() - p0) / 1e6);
-    const closed = planned.length > 0 ? await this.cache.closedPeriods(q) : new Set<string>();
+    const closed = planned.length > 0 ? await this.cache.closedPeriods(reads) : new Set<string>();
     // The writes are queued back to back (with a direct Queryable they run in call order while the next one is
     // prepared); only the outbox waits, for the ids of the new ledger entries.
     const appending = t.time('ledger', () => this.ledger.append(q, planned, closed));
@@ -89,12 +146,21 @@ export class RuleEngine {
       t.time('history', () => this.referrals.appendHistory(q, changes.history)),
       t.time('anomalies', () => this.anomalies.record(q, evaluation.anomalies)),
     ];
+    appending.catch(() => undefined);
     for (const write of others) write.catch(() => undefined); // awaited below; a failure must not be unhandled meanwhile
-    const entries = await appending;
-    this.cache.rememberEntries(entries);
+    this.cache.rememberEntries(planned);
     this.cache.rememberReferrals(changes.writes);
+    written();
+    const entries = await appending;
     await t.time('outbox', () => this.outbox.add(q, [...changes.messages, ...entries.map((entry) => accruedMessage(entry, this.topics))]));
     await Promise.all(others);
     return { events: events.length, referrals: referralIds.length, statusChanges: changes.history.length, ledgerEntries: entries.length };
+  }
+}
+
+/** The rule-state lock of a transaction begun speculatively came with another version: someone else wrote in between. */
+export class StaleWorkingSet extends Error {
+  constructor(expected: bigint, version: bigint) {
+    super(`the rule-state lock returned version ${version} where ${expected} was expected`);
   }
 }

@@ -115,3 +115,54 @@ describe('RuleStateCache.component after a preload of the same seeds', () => {
     expect(walk).toHaveBeenCalledTimes(4);
   });
 });
+
+describe('RuleStateCache: a transaction begun on top of the one in flight', () => {
+  beforeEach(() => resetFactory());
+
+  const warmCache = async (maxEntries = 100) => {
+    const store = new CountingStore([usage({ customerId: 'A' })]);
+    const cache = new RuleStateCache(() => false, maxEntries, store, new ReferralStateRepository(), new LedgerRepository());
+    cache.begin(1n);
+    await cache.component(noDatabase, seeds('A'));
+    cache.commit();
+    return { store, cache };
+  };
+
+  it('expects the version after the one in flight, and keeps what both wrote when they commit in order', async () => {
+    const { store, cache } = await warmCache();
+    expect(cache.canSpeculate()).toBe(false); // nothing in flight
+    cache.begin(2n);
+    expect(cache.canSpeculate()).toBe(true);
+    expect(cache.beginSpeculative()).toBe(3n);
+    expect(cache.canSpeculate()).toBe(false); // two in flight at most
+    expect(() => cache.beginSpeculative()).toThrow();
+    cache.commit(); // version 2
+    cache.commit(); // version 3
+    cache.begin(4n); // the version after the last commit: the working set is kept
+    await cache.component(noDatabase, seeds('A'));
+    expect(store.asked).toEqual(['c:A']);
+  });
+
+  it('is not allowed past the bound (an eviction could drop what the one in flight has not committed)', async () => {
+    const { cache } = await warmCache(0);
+    cache.begin(2n); // evicted down to nothing
+    expect(cache.canSpeculate()).toBe(true);
+    await cache.component(noDatabase, seeds('A')); // past the bound again
+    expect(cache.canSpeculate()).toBe(false);
+  });
+
+  it('drops everything when the one in flight fails, and when a transaction begins beside one in flight', async () => {
+    const { store, cache } = await warmCache();
+    cache.begin(2n);
+    cache.beginSpeculative();
+    cache.abort(); // the one in flight failed
+    cache.commit(); // (a commit after the drop restores no version)
+    cache.begin(3n);
+    await cache.component(noDatabase, seeds('A'));
+    expect(store.asked).toEqual(['c:A', 'c:A']);
+
+    cache.begin(4n); // 3 still in flight: a begin beside it cannot trust the working set
+    await cache.component(noDatabase, seeds('A'));
+    expect(store.asked).toEqual(['c:A', 'c:A', 'c:A']);
+  });
+});

@@ -1,6 +1,6 @@
 import { eventKey, InputEvent, PostedCell } from '@engine/domain';
 import { phaseTimer as t } from '../observability/phase-timer';
-import { ComponentKeys, emptyKeys, EventStoreRepository, LedgerEntry, LedgerRepository, Queryable, ReferralStateRepository, LinkKind, ReferralWrite, StoredReferral, visitLinks } from '@engine/persistence';
+import { ComponentKeys, emptyKeys, EventStoreRepository, LedgerRepository, NewLedgerEntry, Queryable, ReferralStateRepository, LinkKind, ReferralWrite, StoredReferral, visitLinks } from '@engine/persistence';
 
 type Key = string; // 'r:<referralId>' | 'c:<customerId>' | 'd:<domain>'
 
@@ -40,7 +40,8 @@ function group(keys: Key[]): ComponentKeys {
  */
 export class RuleStateCache {
   private committedVersion: bigint | null = null;
-  private pendingVersion: bigint | null = null;
+  /** Versions of the transactions in flight, oldest first: one, or two when the second was begun speculatively. */
+  private pendingVersions: bigint[] = [];
   private events = new Map<Key, Linked[]>();
   private referrals = new Map<string, StoredReferral | null>();
   private posted = new Map<string, Map<string, PostedCell>>();
@@ -60,12 +61,32 @@ export class RuleStateCache {
     private readonly ledger = new LedgerRepository(),
   ) {}
 
-  /** Call right after lockRuleState with the version it returned. */
+  /** Call right after lockRuleState with the version it returned (no other transaction in flight). */
   begin(version: bigint): void {
     this.preloaded = null;
-    if (this.committedVersion === null || version !== this.committedVersion + 1n) this.clear();
+    if (this.committedVersion === null || version !== this.committedVersion + 1n || this.pendingVersions.length > 0) this.clear();
     else if (this.size > this.maxEntries) this.evict(this.maxEntries / 2);
-    this.pendingVersion = version;
+    this.pendingVersions = [version];
+  }
+
+  /**
+   * Whether the next transaction may begin before the one in flight commits (beginSpeculative): the working set
+   * holds what that one wrote, and no eviction is due (evicting could drop what is not in the database yet).
+   */
+  canSpeculate(): boolean {
+    return this.pendingVersions.length === 1 && this.size <= this.maxEntries;
+  }
+
+  /**
+   * Begins a transaction on top of the one in flight, before its lock is granted: returns the version its lock must
+   * return. Another value means another writer came between (or the one in flight rolled back): it must not commit.
+   */
+  beginSpeculative(): bigint {
+    if (!this.canSpeculate()) throw new Error('the working set cannot begin a transaction speculatively now');
+    this.preloaded = null;
+    const expected = this.pendingVersions[0] + 1n;
+    this.pendingVersions.push(expected);
+    return expected;
   }
 
   /** Entries held: events counted once per key they are listed under, referral rows, referrals' ledger cells. */
@@ -93,8 +114,8 @@ export class RuleStateCache {
 
   /** The transaction committed: what was written in it is now the database's state too. */
   commit(): void {
-    this.committedVersion = this.pendingVersion;
-    this.pendingVersion = null;
+    const version = this.pendingVersions.shift();
+    if (version !== undefined) this.committedVersion = version; // (none: dropped by an abort meanwhile)
   }
 
   /** The transaction failed: forget everything. */
@@ -115,6 +136,7 @@ export class RuleStateCache {
   clear(): void {
     this.preloaded = null;
     this.committedVersion = null;
+    this.pendingVersions = [];
     this.events.clear();
     this.referrals.clear();
     this.posted.clear();
@@ -267,7 +289,8 @@ export class RuleStateCache {
     return referralIds.flatMap((id) => [...(RuleStateCache.touch(this.posted, id)?.values() ?? [])]);
   }
 
-  rememberEntries(entries: LedgerEntry[]): void {
+  /** Ledger entries this transaction writes (as planned: the cells need no entry ids). */
+  rememberEntries(entries: readonly NewLedgerEntry[]): void {
     for (const entry of entries) {
       if (entry.referralId === null || entry.slot === null) continue;
       const cells = this.posted.get(entry.referralId);

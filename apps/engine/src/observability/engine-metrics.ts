@@ -12,6 +12,7 @@ export class EngineMetrics {
   readonly lag = new Gauge({ name: 'engine_consumer_lag', help: 'Consumer group lag per topic', labelNames: ['topic'], registers: [this.registry] });
   readonly outboxBacklog = new Gauge({ name: 'engine_outbox_backlog', help: 'Output events waiting in the outbox', registers: [this.registry] });
   readonly published = new Counter({ name: 'engine_events_published_total', help: 'Output events published, per topic', labelNames: ['topic'], registers: [this.registry] });
+  readonly transactionsOnTop = new Counter({ name: 'engine_transactions_on_top_total', help: 'Transactions begun before the one in flight committed, per outcome (committed, or redone alone)', labelNames: ['outcome'], registers: [this.registry] });
   readonly batchFailures = new Counter({ name: 'engine_batch_failures_total', help: 'Batch attempts that failed and were retried', registers: [this.registry] });
 
   /** One committed transaction: the partition batches it merged (topic, size), and what became of their messages. */
