@@ -72,8 +72,8 @@ describe('fault: fencing of stale workers (two IngestServices on one database)',
   async function staleReadCase(disableFence: boolean) {
     const [a, b] = [await worker(), await worker()];
     if (disableFence) {
-      const cache = a.rules.cache as unknown as { begin: (version: bigint) => void; pendingVersion: bigint | null };
-      cache.begin = function begin(this: { pendingVersion: bigint | null }, version: bigint) { this.pendingVersion = version; };
+      const cache = a.rules.cache as unknown as { begin: (version: bigint) => void; pendingVersions: bigint[] };
+      cache.begin = function begin(this: { pendingVersions: bigint[] }, version: bigint) { this.pendingVersions = [version]; };
     }
     const story = [
       ce.submitted({ referralId: 'R-F1', partnerId: 'P-F', domain: 'fence.example', time: '2026-01-02T00:00:00Z', id: 'f-1' }),

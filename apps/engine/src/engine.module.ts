@@ -69,7 +69,10 @@ export class EngineModule {
                 metrics.batchFailures.inc();
                 ingestLogger.warn(`transaction failed (attempt ${attempt}), retrying: ${(error as Error).message}`);
               },
-              () => ingestLogger.log('transactions recovered')),
+              () => ingestLogger.log('transactions recovered'),
+              undefined,
+              undefined,
+              config.transactionsInFlight > 1),
         },
         {
           provide: ExpirySweep,
