@@ -5,9 +5,10 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.kafkaBrokers).toEqual(['127.0.0.1:9092']);
     expect(config.parseWorkers).toBe(1);
-    expect(config.workingSetMaxEntries).toBe(60_000);
+    expect(config.workingSetMaxEntries).toBe(20_000);
+    expect(config.consumerMaxBytes).toBe(1024 * 1024);
     expect(config.transactionsInFlight).toBe(2);
-    expect(config.heapSoftLimitMb).toBe(0);
+    expect(config.heapSoftLimitMb).toBe(90);
     expect(config.heapGrowingPercent).toBe(100);
     expect(config.statisticsIntervalMs).toBe(2000);
     expect(config.topics.referrals).toBe('partner.referrals.v1');

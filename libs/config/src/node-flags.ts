@@ -3,11 +3,11 @@
  * test harness (`node-flags.spec.ts` keeps package.json and the Dockerfile in step with this list). They cannot
  * be set from inside the process: V8 sizes the young generation when the isolate is created.
  *
- * `--max-semi-space-size=32`: a young generation of 2 × 32 MB instead of Node 20's 2 × 16 MB. A transaction's
- * objects (~5,000 parsed events, their rows and output messages) live across its database round trips, so with
- * 16 MB semi-spaces a scavenge ran every ~80 ms and copied most of them, ~10 ms each (212 scavenges, 2.2 s of a
- * 200k-event drain). In paired drain runs the engine's CPU per event fell from 66–68 to 61–62 µs and throughput
- * rose 8–15%, with no higher peak RSS that showed above the noise (docs/BENCHMARKS.md). Later flags override it
- * (`node --max-semi-space-size=16 …`, or the benchmark's `BENCH_ENGINE_FLAGS`).
+ * `--max-semi-space-size=16`: Node 20's own young generation (2 × 16 MB), written out so that it is one place to
+ * change. From 2026-11-30 it was 32: a transaction's objects live across its database round trips, and the bigger
+ * young generation copied them less (engine CPU per event 61–62 against 66–68 µs in paired drains). Since two
+ * transactions can be in flight (2026-12-01) the engine has CPU to spare on the 2-core benchmark machine but not
+ * memory: 16 is part of the default memory budget (peak RSS ~300 MB, docs/BENCHMARKS.md). Later flags override it
+ * (`node --max-semi-space-size=32 …`, or the benchmark's `BENCH_ENGINE_FLAGS`).
  */
-export const ENGINE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
+export const ENGINE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16'];

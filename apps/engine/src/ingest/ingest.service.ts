@@ -61,8 +61,8 @@ export class IngestService {
     private readonly parser: MessageParser = new InlineParser(),
     private readonly onFailure: (error: unknown, attempt: number) => void = () => undefined,
     private readonly onRecovered: () => void = () => undefined,
-    private readonly maxMessagesPerTransaction = 5_000,
-    private readonly maxQueuedMessages = 10_000,
+    private readonly maxMessagesPerTransaction = 2_500,
+    private readonly maxQueuedMessages = 2_500,
     /** Begin a transaction on top of the one in flight (see `pump`); off: one transaction at a time. */
     private readonly pipelined = true,
   ) {}
