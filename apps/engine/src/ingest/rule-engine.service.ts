@@ -60,13 +60,15 @@ export class RuleEngine {
    * nobody else wrote in between.
    */
   enterSpeculatively(q: Queryable): { confirm: () => Promise<void> } {
+    // (the one in flight may have committed meanwhile: then this one is done again as usual)
+    if (!this.canSpeculate()) throw new StaleWorkingSet('the transaction in flight is no longer in flight');
     const expected = this.cache.beginSpeculative();
     const locking = lockRuleState(q);
     locking.catch(() => undefined); // awaited by confirm
     return {
       confirm: async () => {
         const version = await locking;
-        if (version !== expected) throw new StaleWorkingSet(expected, version);
+        if (version !== expected) throw new StaleWorkingSet(`the rule-state lock returned version ${version} where ${expected} was expected`);
       },
     };
   }
@@ -158,9 +160,8 @@ export class RuleEngine {
   }
 }
 
-/** The rule-state lock of a transaction begun speculatively came with another version: someone else wrote in between. */
-export class StaleWorkingSet extends Error {
-  constructor(expected: bigint, version: bigint) {
-    super(`the rule-state lock returned version ${version} where ${expected} was expected`);
-  }
-}
+/**
+ * A transaction begun on top of another cannot rest on the working set: its lock came with another version (someone
+ * else wrote in between), or the one it was to run on top of is no longer in flight.
+ */
+export class StaleWorkingSet extends Error {}
