@@ -27,13 +27,13 @@ export async function lockRuleState(q: Queryable): Promise<bigint> {
  * one before it completes, so queries issued without awaiting the previous one run back to back while the caller
  * prepares the next (TypeORM's query() awaits hooks of its own first, which would leave that order to microtask
  * scheduling; pg itself no longer wants to queue them). Rows come back as pg returns them; outside a connected
- * query runner it falls back to `manager`.
+ * query runner it falls back to `manager`. `gate`: nothing is sent before it settles (the order stays the call order).
  */
-export function directQueryable(manager: { queryRunner?: unknown } & Queryable): Queryable {
+export function directQueryable(manager: { queryRunner?: unknown } & Queryable, gate: Promise<unknown> = Promise.resolve()): Queryable {
   const connection = (manager.queryRunner as { databaseConnection?: { query(sql: string, parameters?: unknown[]): Promise<{ rows: any }> } } | undefined)
     ?.databaseConnection;
   if (!connection) return manager;
-  let previous: Promise<unknown> = Promise.resolve();
+  let previous: Promise<unknown> = gate.catch(() => undefined);
   return {
     query: (sql, parameters) => {
       const result = previous.then(() => connection.query(sql, parameters)).then((r) => r.rows);

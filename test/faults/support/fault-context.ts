@@ -162,9 +162,9 @@ export class FaultContext {
     }, timeoutMs, 500, `${this.label}: lag 0 and an empty outbox`);
   }
 
-  /** Waits until `probe` holds (polls every 50 ms). */
-  async until(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-    await pollUntil(async () => (await probe()) || undefined, timeoutMs, 50, what);
+  /** Waits until `probe` holds (polls every `intervalMs`, 50 by default). */
+  async until(probe: () => Promise<boolean>, timeoutMs: number, what: string, intervalMs = 50): Promise<void> {
+    await pollUntil(async () => (await probe()) || undefined, timeoutMs, intervalMs, what);
   }
 
   async dispose(): Promise<void> {

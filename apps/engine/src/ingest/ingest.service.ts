@@ -163,7 +163,9 @@ export class IngestService {
       try {
         const batches = group.map((p) => p.batch);
         const written = attempt === 1 ? () => flight.writesQueued(() => this.pump()) : () => undefined;
-        const report = dataErrors >= 2 ? await this.processOneByOne(batches) : await this.process(batches, predictFresh, onTop ? predecessor : null, written);
+        const report = dataErrors >= 2
+          ? await this.processOneByOne(batches)
+          : await this.process(batches, predictFresh, onTop ? predecessor : null, written, () => flight.lockHeld());
         flight.endAttempt(true);
         this.release(size);
         if (failures > 0) this.onRecovered();
@@ -292,7 +294,9 @@ export class IngestService {
    * between the two. `written`: called once this transaction's writes are queued and the working set holds them.
    * Throws RedoAlone when it must be done again on its own.
    */
-  private async process(parsedBatches: ParsedBatch[], predictFresh = true, predecessor: Flight | null = null, written: () => void = () => undefined): Promise<BatchReport> {
+  private async process(
+    parsedBatches: ParsedBatch[], predictFresh = true, predecessor: Flight | null = null, written: () => void = () => undefined, locked: () => void = () => undefined,
+  ): Promise<BatchReport> {
     const started = process.hrtime.bigint();
     const batches = parsedBatches.map((p) => p.batch);
     let deadLetters: DeadLetter[] = parsedBatches.flatMap((p) => p.invalid);
@@ -312,10 +316,18 @@ export class IngestService {
       // (the expiry sweep may have run while this one waited to be admitted: then it cannot run on top any more)
       if (predecessor && !this.rules.canSpeculate()) throw new RedoAlone(predictFresh);
       applied = await this.dataSource.transaction(async (transaction) => {
-        const manager = directQueryable(transaction);
+        // On top of a transaction, nothing is sent before that one holds the rule-state lock (or has ended): this one
+        // then never holds the lock while the one below waits for it (it waits for that one before its COMMIT).
+        const manager = directQueryable(transaction, predecessor?.lockHeldOrEnded());
         let confirm: (() => Promise<void>) | null = null;
-        if (predecessor) confirm = this.rules.enterSpeculatively(manager).confirm;
-        else await t.time('lock', () => this.rules.enter(manager));
+        if (predecessor) {
+          const entered = this.rules.enterSpeculatively(manager);
+          entered.locking.then(locked, () => undefined);
+          confirm = entered.confirm;
+        } else {
+          await t.time('lock', () => this.rules.enter(manager));
+          locked();
+        }
         const tx: Transaction = { manager, reads: predecessor ? this.dataSource : manager, written };
         const candidates: StoredEvent[] = [...firstByKey.values()].map(({ parsed, message }) => ({
           event: parsed.event, hash: parsed.hash, origin: { topic: message.topic, partition: message.partition, offset: message.offset },
@@ -390,12 +402,25 @@ class Flight {
   followable = false;
   private attempt: Promise<boolean> = Promise.resolve(false);
   private settle: (committed: boolean) => void = () => undefined;
+  private locked: Promise<void> = Promise.resolve();
+  private lock: () => void = () => undefined;
   private finish!: () => void;
   readonly done = new Promise<void>((resolve) => (this.finish = resolve));
 
   startAttempt(): void {
     this.followable = false;
     this.attempt = new Promise<boolean>((resolve) => (this.settle = resolve));
+    this.locked = new Promise<void>((resolve) => (this.lock = resolve));
+  }
+
+  /** The current attempt holds the rule-state lock. */
+  lockHeld(): void {
+    this.lock();
+  }
+
+  /** Settles once the current attempt holds the rule-state lock, or has ended. */
+  lockHeldOrEnded(): Promise<void> {
+    return this.locked;
   }
 
   /** Whether the current attempt committed, once it has ended. */
@@ -405,6 +430,7 @@ class Flight {
 
   endAttempt(committed: boolean): void {
     this.followable = false;
+    this.lock();
     this.settle(committed);
   }
 

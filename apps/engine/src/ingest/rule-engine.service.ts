@@ -59,13 +59,14 @@ export class RuleEngine {
    * commits: it throws StaleWorkingSet unless the lock's version is the one after the transaction in flight's, i.e.
    * nobody else wrote in between.
    */
-  enterSpeculatively(q: Queryable): { confirm: () => Promise<void> } {
+  enterSpeculatively(q: Queryable): { locking: Promise<bigint>; confirm: () => Promise<void> } {
     // (the one in flight may have committed meanwhile: then this one is done again as usual)
     if (!this.canSpeculate()) throw new StaleWorkingSet('the transaction in flight is no longer in flight');
     const expected = this.cache.beginSpeculative();
     const locking = lockRuleState(q);
     locking.catch(() => undefined); // awaited by confirm
     return {
+      locking,
       confirm: async () => {
         const version = await locking;
         if (version !== expected) throw new StaleWorkingSet(`the rule-state lock returned version ${version} where ${expected} was expected`);
