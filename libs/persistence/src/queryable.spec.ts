@@ -1,4 +1,4 @@
-import { directQueryable, Queryable } from './queryable';
+import { directQueryable, Queryable, runDirect, TransactionEnded } from './queryable';
 
 /** A transaction's pg connection that records when each statement is sent and answers it at once. */
 function recordingConnection() {
@@ -34,5 +34,22 @@ describe('directQueryable', () => {
       await done;
       expect(sent).toEqual(['LOCK', 'INSERT']);
     }
+  });
+
+  it('after close(), sends nothing that was still queued: it is rejected with TransactionEnded', async () => {
+    const { sent, manager } = recordingConnection();
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let queued: Promise<unknown>[] = [];
+    await expect(
+      runDirect(manager, async (q) => {
+        queued = [q.query('LOCK'), q.query('INSERT')];
+        for (const p of queued) p.catch(() => undefined);
+        throw new Error('failed before the gate opened');
+      }, gate),
+    ).rejects.toThrow('failed before the gate opened');
+    open();
+    for (const p of queued) await expect(p).rejects.toBeInstanceOf(TransactionEnded);
+    expect(sent).toEqual([]);
   });
 });

@@ -22,23 +22,61 @@ export async function lockRuleState(q: Queryable): Promise<bigint> {
   return BigInt(rows[0].version);
 }
 
+/** A statement queued on a transaction's connection after the work of that transaction had ended: never sent. */
+export class TransactionEnded extends Error {
+  constructor(sql: string) {
+    super(`the transaction had ended before this statement was sent: ${sql.slice(0, 80)}`);
+  }
+}
+
+/** A Queryable whose statements wait in a queue of ours; `close()` ends the queue (see runDirect). */
+export interface DirectQueryable extends Queryable {
+  close(): void;
+}
+
 /**
  * The transaction's own pg connection as a Queryable that keeps call order: each query is sent as soon as the
  * one before it completes, so queries issued without awaiting the previous one run back to back while the caller
  * prepares the next (TypeORM's query() awaits hooks of its own first, which would leave that order to microtask
  * scheduling; pg itself no longer wants to queue them). Rows come back as pg returns them; outside a connected
  * query runner it falls back to `manager`. `gate`: nothing is sent before it settles (the order stays the call order).
+ * After `close()`, a statement not yet handed to the connection is never sent: it is rejected with TransactionEnded.
+ * Use it through `runDirect`, which closes it when the transaction's work ends.
  */
-export function directQueryable(manager: { queryRunner?: unknown } & Queryable, gate: Promise<unknown> = Promise.resolve()): Queryable {
+export function directQueryable(manager: { queryRunner?: unknown } & Queryable, gate: Promise<unknown> = Promise.resolve()): DirectQueryable {
   const connection = (manager.queryRunner as { databaseConnection?: { query(sql: string, parameters?: unknown[]): Promise<{ rows: any }> } } | undefined)
     ?.databaseConnection;
-  if (!connection) return manager;
+  if (!connection) return { query: (sql, parameters) => manager.query(sql, parameters), close: () => undefined };
   let previous: Promise<unknown> = gate.catch(() => undefined);
+  let closed = false;
   return {
     query: (sql, parameters) => {
-      const result = previous.then(() => connection.query(sql, parameters)).then((r) => r.rows);
+      const result = previous
+        .then(() => {
+          if (closed) throw new TransactionEnded(sql);
+          return connection.query(sql, parameters);
+        })
+        .then((r) => r.rows);
       previous = result.catch(() => undefined);
       return result;
     },
+    close: () => {
+      closed = true;
+    },
   };
+}
+
+/**
+ * Runs a transaction's work on `directQueryable(manager, gate)` and closes the queue when the work ends, before
+ * TypeORM sends COMMIT or ROLLBACK. Without it, a statement still waiting in the queue when the work failed (behind
+ * its gate, or behind the statement before it) would be sent AFTER the ROLLBACK, run on its own and commit outside
+ * the transaction: events stored with none of their rule state (found by the rebalance fault test).
+ */
+export async function runDirect<T>(manager: { queryRunner?: unknown } & Queryable, work: (q: Queryable) => Promise<T>, gate?: Promise<unknown>): Promise<T> {
+  const q = directQueryable(manager, gate);
+  try {
+    return await work(q);
+  } finally {
+    q.close();
+  }
 }

@@ -1,5 +1,5 @@
 import { Clock } from '@engine/config';
-import { directQueryable, emptyKeys, ReferralStateRepository } from '@engine/persistence';
+import { emptyKeys, ReferralStateRepository, runDirect } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { RuleEngine } from '../ingest/rule-engine.service';
 
@@ -27,8 +27,8 @@ export class ExpirySweep {
       const count = await this.rules.exclusively(async () => {
         let due: number;
         try {
-          due = await this.dataSource.transaction(async (transaction) => {
-            const manager = directQueryable(transaction); // recompute queues independent writes back to back
+          // (runDirect: recompute queues independent writes back to back)
+          due = await this.dataSource.transaction((transaction) => runDirect(transaction, async (manager) => {
             await this.rules.enter(manager);
             const ids = await this.referrals.dueForExpiry(manager, now, this.chunk);
             if (ids.length === 0) return 0;
@@ -36,7 +36,7 @@ export class ExpirySweep {
             for (const id of ids) seeds.referrals.add(id);
             await this.rules.recompute(manager, seeds, now);
             return ids.length;
-          });
+          }));
         } catch (error) {
           this.rules.failed();
           throw error;

@@ -2,7 +2,7 @@ import { DLQ_HEADERS, DlqCode, ParsedMessage, storableText, TOPICS, Topics } fro
 import { Clock } from '@engine/config';
 import { eventKey } from '@engine/domain';
 import { InboundBatch, InboundMessage, MessageProducer, OutboundMessage } from '@engine/messaging';
-import { coordinates, DeadLetterRepository, directQueryable, emptyKeys, EventStoreRepository, keysOf, Queryable, StoredEvent } from '@engine/persistence';
+import { coordinates, DeadLetterRepository, emptyKeys, EventStoreRepository, keysOf, Queryable, runDirect, StoredEvent } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { EngineMetrics } from '../observability/engine-metrics';
 import { phaseTimer as t } from '../observability/phase-timer';
@@ -315,10 +315,9 @@ export class IngestService {
     try {
       // (the expiry sweep may have run while this one waited to be admitted: then it cannot run on top any more)
       if (predecessor && !this.rules.canSpeculate()) throw new RedoAlone(predictFresh);
-      applied = await this.dataSource.transaction(async (transaction) => {
-        // On top of a transaction, nothing is sent before that one holds the rule-state lock (or has ended): this one
-        // then never holds the lock while the one below waits for it (it waits for that one before its COMMIT).
-        const manager = directQueryable(transaction, predecessor?.lockHeldOrEnded());
+      // On top of a transaction, nothing is sent before that one holds the rule-state lock (or has ended): this one
+      // then never holds the lock while the one below waits for it (it waits for that one before its COMMIT).
+      applied = await this.dataSource.transaction((transaction) => runDirect(transaction, async (manager) => {
         let confirm: (() => Promise<void>) | null = null;
         if (predecessor) {
           const entered = this.rules.enterSpeculatively(manager);
@@ -355,10 +354,10 @@ export class IngestService {
         }
         t.add('body', Number(process.hrtime.bigint() - txStarted) / 1e6);
         return candidates.length - seenBefore.length;
-      });
+      }, predecessor?.lockHeldOrEnded()));
     } catch (error) {
       // The working set is dropped once the transaction this one ran on top of has settled (it may still use it).
-      if (predecessor) await predecessor.attemptSettled();
+      const predecessorCommitted = predecessor ? await predecessor.attemptSettled() : true;
       this.rules.failed();
       this.rules.leave();
       if (predecessor) this.metrics.transactionsOnTop.inc({ outcome: 'redone' });
@@ -366,7 +365,9 @@ export class IngestService {
         t.count('mispredicted', 1);
         throw new RedoAlone(false);
       }
-      if (error instanceof StaleWorkingSet || error instanceof PredecessorFailed) {
+      // On top of one that failed, whatever went wrong here may come from that one (it dropped the working set this
+      // one was reading): done again on its own, not counted as a failure.
+      if (error instanceof StaleWorkingSet || error instanceof PredecessorFailed || !predecessorCommitted) {
         t.count('redone', 1);
         throw new RedoAlone(predictFresh);
       }
