@@ -7,7 +7,7 @@ describe('loadConfig', () => {
     expect(config.parseWorkers).toBe(1);
     expect(config.workingSetMaxEntries).toBe(20_000);
     expect(config.consumerMaxBytes).toBe(1024 * 1024);
-    expect(config.transactionsInFlight).toBe(1);
+    expect(config.transactionsInFlight).toBe(2);
     expect(config.heapSoftLimitMb).toBe(90);
     expect(config.heapGrowingPercent).toBe(100);
     expect(config.statisticsIntervalMs).toBe(2000);
@@ -15,8 +15,8 @@ describe('loadConfig', () => {
   });
 
   it('reads integers and the topic prefix', () => {
-    const config = loadConfig({ HEAP_SOFT_LIMIT_MB: '160', HEAP_GROWING_PERCENT: '0', WORKING_SET_MAX_ENTRIES: '30000', TRANSACTIONS_IN_FLIGHT: '2', KAFKA_TOPIC_PREFIX: 'staging.' });
-    expect(config.transactionsInFlight).toBe(2);
+    const config = loadConfig({ HEAP_SOFT_LIMIT_MB: '160', HEAP_GROWING_PERCENT: '0', WORKING_SET_MAX_ENTRIES: '30000', TRANSACTIONS_IN_FLIGHT: '1', KAFKA_TOPIC_PREFIX: 'staging.' });
+    expect(config.transactionsInFlight).toBe(1);
     expect(config.heapSoftLimitMb).toBe(160);
     expect(config.heapGrowingPercent).toBe(0);
     expect(config.workingSetMaxEntries).toBe(30_000);

@@ -22,7 +22,7 @@ export interface AppConfig {
   parseWorkers: number;
   /** bound of the in-memory working set (events, referrals and ledger cells); past it, its least recently used half is evicted */
   workingSetMaxEntries: number;
-  /** 1: one ingest transaction at a time; 2 (experimental): the next begins on top of the one in flight */
+  /** 2: the next ingest transaction begins on top of the one in flight; 1: one at a time */
   transactionsInFlight: number;
   /** used V8 heap (MB) past which a full collection runs between transactions; 0 = V8's own heuristics */
   heapSoftLimitMb: number;
@@ -54,7 +54,7 @@ const DEFAULTS: Record<string, string> = {
   KAFKA_GROUP_ID: CONSUMER_GROUP,
   PARSE_WORKERS: '1',
   WORKING_SET_MAX_ENTRIES: '20000',
-  TRANSACTIONS_IN_FLIGHT: '1',
+  TRANSACTIONS_IN_FLIGHT: '2',
   HEAP_SOFT_LIMIT_MB: '90',
   HEAP_GROWING_PERCENT: '100',
   STATISTICS_INTERVAL_MS: '2000',

@@ -64,7 +64,7 @@ export class IngestService {
     private readonly maxMessagesPerTransaction = 2_500,
     private readonly maxQueuedMessages = 2_500,
     /** Begin a transaction on top of the one in flight (see `pump`); off: one transaction at a time. */
-    private readonly pipelined = false,
+    private readonly pipelined = true,
   ) {}
 
   /** Resolves once the batch is committed to the database (its DLQ messages acknowledged by the broker). */
