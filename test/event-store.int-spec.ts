@@ -1,5 +1,5 @@
 import { eventKey, InputEvent } from '@engine/domain';
-import { directQueryable, EventStoreRepository, openMigratedDataSource, StoredEvent } from '@engine/persistence';
+import { EventStoreRepository, openMigratedDataSource, runDirect, StoredEvent } from '@engine/persistence';
 import { dropDatabase, testDatabaseUrl } from '@engine/testing';
 import { DataSource } from 'typeorm';
 
@@ -49,7 +49,7 @@ describe('event store insert', () => {
     expect(none.size).toBe(0);
 
     const mix = ['b', 'd', 'a', 'e'].map(stored);
-    const fresh = await dataSource.transaction((m) => store.insertNew(directQueryable(m), mix));
+    const fresh = await dataSource.transaction((m) => runDirect(m, (q) => store.insertNew(q, mix)));
     expect([...fresh].sort()).toEqual([eventKey(stored('d').event), eventKey(stored('e').event)].sort());
     const [{ n }] = await dataSource.query('SELECT count(*)::int AS n FROM input_event WHERE source = $1', ['test']);
     expect(n).toBe(5);
@@ -57,7 +57,7 @@ describe('event store insert', () => {
 
   it('stores every event type so that it reads back as it was, awkward text and large numbers included', async () => {
     const events = everyType('types');
-    const inserted = await dataSource.transaction((m) => store.insertNew(directQueryable(m), events));
+    const inserted = await dataSource.transaction((m) => runDirect(m, (q) => store.insertNew(q, events)));
     expect(inserted.size).toBe(events.length);
     const loaded = await store.loadLinked(dataSource, {
       referrals: new Set([(events[0].event as { referralId: string }).referralId]),

@@ -38,7 +38,8 @@ describe('transactions begun on top of the one in flight', () => {
     const metrics = new EngineMetrics();
     const ingest = new IngestService(
       dataSource, new RuleEngine(STANDARD_PROGRAM, topics), async () => producer, topics, now, metrics, () => undefined, undefined,
-      (error) => options.failures?.push(error), () => undefined, options.perTransaction, 10_000, options.pipelined,
+      (error) => options.failures?.push(error), () => undefined,
+      { maxMessagesPerTransaction: options.perTransaction, maxQueuedMessages: 10_000, pipelined: options.pipelined },
     );
     return { ingest, metrics };
   }

@@ -70,9 +70,7 @@ export class EngineModule {
                 ingestLogger.warn(`transaction failed (attempt ${attempt}), retrying: ${(error as Error).message}`);
               },
               () => ingestLogger.log('transactions recovered'),
-              undefined,
-              undefined,
-              config.transactionsInFlight > 1),
+              { pipelined: config.transactionsInFlight > 1 }),
         },
         {
           provide: ExpirySweep,

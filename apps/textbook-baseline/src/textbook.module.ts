@@ -31,7 +31,7 @@ const DATA_SOURCE = Symbol('DATA_SOURCE');
       inject: [APP_CONFIG, DATA_SOURCE, KafkaGateway, EngineMetrics, OutboxRelay],
       useFactory: (config: AppConfig, ds: DataSource, kafka: KafkaGateway, metrics: EngineMetrics, relay: OutboxRelay) =>
         new IngestService(ds, new RuleEngine(STANDARD_PROGRAM, config.topics), () => kafka.getProducer(), config.topics, new Clock(config.engineNow), metrics,
-          () => relay.kick(), new InlineParser(), undefined, undefined, 1, 1),
+          () => relay.kick(), new InlineParser(), undefined, undefined, { maxMessagesPerTransaction: 1, maxQueuedMessages: 1, pipelined: false }),
     },
   ],
 })

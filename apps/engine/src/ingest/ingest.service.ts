@@ -34,6 +34,18 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+/** How transactions are formed. */
+export interface IngestTuning {
+  /** messages merged into one transaction (at least one partition batch) */
+  maxMessagesPerTransaction: number;
+  /** messages accepted ahead of the transactions (back-pressure past it) */
+  maxQueuedMessages: number;
+  /** begin a transaction on top of the one in flight (see `pump`); false: one transaction at a time */
+  pipelined: boolean;
+}
+
+const DEFAULT_TUNING: IngestTuning = { maxMessagesPerTransaction: 2_500, maxQueuedMessages: 2_500, pipelined: true };
+
 /**
  * Consumed batches → database transactions. Partition batches that arrive while a transaction is running are
  * merged into the next one (group commit), and the consumer fetches ahead while a transaction runs (bounded).
@@ -49,6 +61,7 @@ export class IngestService {
   /** The groups being committed, oldest first: one, or two when the second began on top of the first. */
   private readonly inFlight: Flight[] = [];
   private closed = false;
+  private readonly tuning: IngestTuning;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -61,11 +74,10 @@ export class IngestService {
     private readonly parser: MessageParser = new InlineParser(),
     private readonly onFailure: (error: unknown, attempt: number) => void = () => undefined,
     private readonly onRecovered: () => void = () => undefined,
-    private readonly maxMessagesPerTransaction = 2_500,
-    private readonly maxQueuedMessages = 2_500,
-    /** Begin a transaction on top of the one in flight (see `pump`); off: one transaction at a time. */
-    private readonly pipelined = true,
-  ) {}
+    tuning: Partial<IngestTuning> = {},
+  ) {
+    this.tuning = { ...DEFAULT_TUNING, ...tuning };
+  }
 
   /** Resolves once the batch is committed to the database (its DLQ messages acknowledged by the broker). */
   async handleBatch(batch: InboundBatch): Promise<BatchReport> {
@@ -79,7 +91,7 @@ export class IngestService {
    */
   async accept(batch: InboundBatch): Promise<{ applied: Promise<BatchReport> }> {
     const parsed = await this.parse(batch);
-    while (this.queuedMessages >= this.maxQueuedMessages && !this.closed) await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+    while (this.queuedMessages >= this.tuning.maxQueuedMessages && !this.closed) await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
     if (this.closed) throw new Error('ingest is closed');
     const applied = new Promise<BatchReport>((resolve, reject) => {
       this.queue.push({ batch: parsed, resolve, reject });
@@ -124,10 +136,10 @@ export class IngestService {
   private pump(): void {
     if (this.queue.length === 0 || this.closed) return;
     const predecessor = this.inFlight.length === 1 ? this.inFlight[0] : null;
-    if (this.inFlight.length > 1 || (predecessor && !(this.pipelined && predecessor.followable && this.rules.canSpeculate()))) return;
+    if (this.inFlight.length > 1 || (predecessor && !(this.tuning.pipelined && predecessor.followable && this.rules.canSpeculate()))) return;
     const group: Pending[] = [];
     let size = 0;
-    while (this.queue.length > 0 && (group.length === 0 || size + this.queue[0].batch.batch.messages.length <= this.maxMessagesPerTransaction)) {
+    while (this.queue.length > 0 && (group.length === 0 || size + this.queue[0].batch.batch.messages.length <= this.tuning.maxMessagesPerTransaction)) {
       const next = this.queue.shift()!;
       size += next.batch.batch.messages.length;
       group.push(next);
@@ -192,7 +204,7 @@ export class IngestService {
 
   private release(size: number): void {
     this.queuedMessages -= size;
-    if (this.queuedMessages < this.maxQueuedMessages) for (const wake of this.spaceWaiters.splice(0)) wake();
+    if (this.queuedMessages < this.tuning.maxQueuedMessages) for (const wake of this.spaceWaiters.splice(0)) wake();
   }
 
   /** Isolation mode: each valid message in its own transaction; the ones the database refuses go to the DLQ. */
