@@ -1,1 +1,2 @@
 export * from './referral-status';
+export * from './referral-diff';

@@ -4,6 +4,7 @@ import { Program } from '../program/program';
 import { attribute, SubmissionVerdict } from './attribution';
 import { commissionAmounts, countBilling, CustomerBilling, qualify } from './commission';
 import { Anomaly, Evaluation, ExpectedAmount, ReferralOutcome } from './evaluation';
+import { AttributionEvent, isAttributionEvent } from './links';
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
@@ -14,14 +15,87 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 /**
  * The whole program as one pure function: the SET of events and the clock in, every referral's status and
  * every amount the ledger must hold out. Arrival order and repeated events make no difference.
+ * The engine evaluates only what new events touch (`attributeFamily`, `claimedVerdict`, `decideReferrals`);
+ * this composition of the same functions over everything is the reference it is tested against.
  */
 export function evaluate(events: Iterable<InputEvent>, now: number, program: Program): Evaluation {
-  // the first of each (source, id), without building a key string per event (a 10,000-line component is re-read
-  // on every late line): one map by id holds the first source seen; an id from a second source (rare) is keyed
-  // by both
+  const attributionEvents: AttributionEvent[] = [];
+  const facts: InputEvent[] = [];
+  for (const event of events) (isAttributionEvent(event) ? attributionEvents : facts).push(event);
+  const family = attributeFamily(attributionEvents, program);
+  const evaluation = decideReferrals(family.verdicts, facts, now, program);
+  evaluation.anomalies.unshift(...family.anomalies);
+  return evaluation;
+}
+
+/**
+ * Who submitted and who claimed (CONTRACT §4, "Submissions" and "Signups"), decided over complete families: every
+ * stored submission and signup linked to the ones of interest (see `LinkKey`). One verdict per counted referralId.
+ */
+export function attributeFamily(events: Iterable<AttributionEvent>, program: Program): { verdicts: SubmissionVerdict[]; anomalies: Anomaly[] } {
+  const submissions: ReferralSubmitted[] = [];
+  const signups: CustomerSignedUp[] = [];
+  for (const event of sortEvents(uniqueEvents(events))) {
+    if (event.type === 'referral.submitted') submissions.push(event);
+    else signups.push(event);
+  }
+  const anomalies: Anomaly[] = [];
+  const { verdicts } = attribute(submissions, signups, program, anomalies);
+  return { verdicts, anomalies };
+}
+
+/**
+ * The verdict of a referral known to be claimed by a customer (its stored state says so, and that state is the rules'
+ * result for the stored events): its counted submission (the first of its referralId) claimed by that customer's
+ * counted signup (its first). Given every submission of the referralId and every signup of the customer.
+ */
+export function claimedVerdict(submissions: readonly ReferralSubmitted[], signups: readonly CustomerSignedUp[]): SubmissionVerdict {
+  const [submission] = sortEvents(submissions);
+  const [claimedBy] = sortEvents(signups);
+  if (!submission || !claimedBy) throw new Error('a claimed referral needs its submission and its claimant\'s signup');
+  return { submission, rejection: null, claimedBy };
+}
+
+/**
+ * Each referral's status and amounts from its verdict and its claimant's facts (activations, usage lines and refunds
+ * of the claiming customers; others are ignored). Billing anomalies are listed for the customers evaluated.
+ */
+export function decideReferrals(verdicts: readonly SubmissionVerdict[], facts: Iterable<InputEvent>, now: number, program: Program): Evaluation {
+  const firstActivation = new Map<string, number>();
+  const lines = new Map<string, UsageBilled[]>();
+  const refunds = new Map<string, Refunded[]>();
+  for (const event of sortEvents(uniqueEvents(facts))) {
+    switch (event.type) {
+      case 'customer.activated': if (!firstActivation.has(event.customerId)) firstActivation.set(event.customerId, event.time); break;
+      case 'billing.usage_billed': pushTo(lines, event.customerId, event); break;
+      case 'billing.refunded': pushTo(refunds, event.customerId, event); break;
+      case 'referral.submitted': case 'customer.signed_up': break; // attribution: decided before
+      default: { const never: never = event; throw new Error(`unknown event ${(never as InputEvent).type}`); }
+    }
+  }
+  const anomalies: Anomaly[] = [];
+  const billing = new Map<string, CustomerBilling>();
+  for (const customerId of new Set([...lines.keys(), ...refunds.keys()])) {
+    billing.set(customerId, countBilling(lines.get(customerId) ?? [], refunds.get(customerId) ?? [], anomalies));
+  }
+  const referrals: ReferralOutcome[] = [];
+  const amounts: ExpectedAmount[] = [];
+  for (const verdict of verdicts) {
+    const outcome = decideReferral(verdict, firstActivation, billing, now, program);
+    referrals.push(outcome.referral);
+    amounts.push(...outcome.amounts);
+  }
+  return { referrals, amounts, anomalies };
+}
+
+/**
+ * The first of each (source, id), without building a key string per event (a 10,000-line customer is re-read on a
+ * late line): one map by id holds the first source seen; an id from a second source (rare) is keyed by both.
+ */
+function uniqueEvents<T extends InputEvent>(events: Iterable<T>): T[] {
   const sourceById = new Map<string, string>();
   let bySourceAndId: Set<string> | null = null;
-  const unique: InputEvent[] = [];
+  const unique: T[] = [];
   for (const event of events) {
     const source = sourceById.get(event.id);
     if (source === undefined) sourceById.set(event.id, event.source);
@@ -33,39 +107,7 @@ export function evaluate(events: Iterable<InputEvent>, now: number, program: Pro
     }
     unique.push(event);
   }
-  const sorted = sortEvents(unique);
-
-  const submissions: ReferralSubmitted[] = [];
-  const signups: CustomerSignedUp[] = [];
-  const firstActivation = new Map<string, number>();
-  const lines = new Map<string, UsageBilled[]>();
-  const refunds = new Map<string, Refunded[]>();
-  for (const event of sorted) {
-    switch (event.type) {
-      case 'referral.submitted': submissions.push(event); break;
-      case 'customer.signed_up': signups.push(event); break;
-      case 'customer.activated': if (!firstActivation.has(event.customerId)) firstActivation.set(event.customerId, event.time); break;
-      case 'billing.usage_billed': pushTo(lines, event.customerId, event); break;
-      case 'billing.refunded': pushTo(refunds, event.customerId, event); break;
-      default: { const never: never = event; throw new Error(`unknown event ${(never as InputEvent).type}`); }
-    }
-  }
-
-  const anomalies: Anomaly[] = [];
-  const { verdicts } = attribute(submissions, signups, program, anomalies);
-  const billing = new Map<string, CustomerBilling>();
-  for (const customerId of new Set([...lines.keys(), ...refunds.keys()])) {
-    billing.set(customerId, countBilling(lines.get(customerId) ?? [], refunds.get(customerId) ?? [], anomalies));
-  }
-
-  const referrals: ReferralOutcome[] = [];
-  const amounts: ExpectedAmount[] = [];
-  for (const verdict of verdicts) {
-    const outcome = decideReferral(verdict, firstActivation, billing, now, program);
-    referrals.push(outcome.referral);
-    amounts.push(...outcome.amounts);
-  }
-  return { referrals, amounts, anomalies };
+  return unique;
 }
 
 function decideReferral(

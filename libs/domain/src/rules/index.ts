@@ -2,3 +2,4 @@ export * from './evaluation';
 export * from './evaluate';
 export * from './attribution';
 export * from './commission';
+export * from './links';
