@@ -8,7 +8,7 @@ module.exports = {
   moduleNameMapper: {
     '^@engine/(.*)$': '<rootDir>/libs/$1/src',
   },
-  // our drop-ins for kafkajs internals (libs/messaging/src/kafkajs/install-fast-paths.ts)
+  // our drop-ins for kafkajs internals, listed in libs/messaging/src/kafkajs/drop-ins.json (install-fast-paths.ts reads it too)
   resolver: '<rootDir>/test/support/kafkajs-drop-ins.resolver.js',
   testTimeout: 120000,
 };

@@ -1,13 +1,9 @@
-import { Clock } from '@engine/config';
 import { DLQ_HEADERS, topicNames } from '@engine/contracts';
-import { STANDARD_PROGRAM } from '@engine/domain';
-import { InboundBatch, MessageProducer, OutboundMessage } from '@engine/messaging';
+import { InboundBatch } from '@engine/messaging';
 import { openMigratedDataSource } from '@engine/persistence';
 import { cloudEvents as ce, dropDatabase, testDatabaseUrl } from '@engine/testing';
 import { DataSource } from 'typeorm';
-import { IngestService } from '../apps/engine/src/ingest/ingest.service';
-import { RuleEngine } from '../apps/engine/src/ingest/rule-engine.service';
-import { EngineMetrics } from '../apps/engine/src/observability/engine-metrics';
+import { ingestLine } from './support/ingest-line';
 
 /**
  * A partition batch can be delivered twice before either copy is committed (a consumer group that rebalances
@@ -30,12 +26,7 @@ describe('a partition batch delivered twice into one transaction', () => {
   });
 
   it('dead-letters each bad message once and applies each event once', async () => {
-    const sent: OutboundMessage[] = [];
-    const producer: MessageProducer = {
-      send: async (_topic, messages) => void sent.push(...messages),
-      sendMany: async (batches) => void sent.push(...batches.flatMap((b) => b.messages)),
-    };
-    const ingest = new IngestService(dataSource, new RuleEngine(STANDARD_PROGRAM, topics), async () => producer, topics, new Clock(Date.parse('2026-11-01T00:00:00Z')), new EngineMetrics(), () => undefined);
+    const { scheduler: ingest, deadLetters: sent } = ingestLine(dataSource, { topics, now: Date.parse('2026-11-01T00:00:00Z') });
     const batch = (partition: number, values: string[]): InboundBatch => ({
       topic: topics.referrals, partition, highWatermark: String(values.length),
       messages: values.map((value, offset) => ({ topic: topics.referrals, partition, offset: String(offset), key: null, value: Buffer.from(value), timestamp: '0', headers: {} })),

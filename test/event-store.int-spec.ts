@@ -1,4 +1,4 @@
-import { eventKey, InputEvent } from '@engine/domain';
+import { eventKey, factsKey, InputEvent, referralKey, signupsKey } from '@engine/domain';
 import { EventStoreRepository, openMigratedDataSource, runDirect, StoredEvent } from '@engine/persistence';
 import { dropDatabase, testDatabaseUrl } from '@engine/testing';
 import { DataSource } from 'typeorm';
@@ -59,11 +59,10 @@ describe('event store insert', () => {
     const events = everyType('types');
     const inserted = await dataSource.transaction((m) => runDirect(m, (q) => store.insertNew(q, events)));
     expect(inserted.size).toBe(events.length);
-    const loaded = await store.loadLinked(dataSource, {
-      referrals: new Set([(events[0].event as { referralId: string }).referralId]),
-      customers: new Set(['C\\1', 'C2', 'C\n1']),
-      domains: new Set(),
-    });
+    const customers = ['C\\1', 'C2', 'C\n1'];
+    const loaded = await store.loadLinked(dataSource, [
+      referralKey((events[0].event as { referralId: string }).referralId), ...customers.map(signupsKey), ...customers.map(factsKey),
+    ]);
     expect(loaded.filter((e) => e.source === 'types').sort((a, b) => a.id.localeCompare(b.id))).toEqual(events.map((s) => s.event));
     const origins = await dataSource.query(`SELECT payload_hash, topic, kafka_partition, kafka_offset::text FROM input_event WHERE source = 'types' ORDER BY event_id`);
     expect(origins).toEqual(events.map((s) => ({ payload_hash: s.hash, topic: s.origin.topic, kafka_partition: s.origin.partition, kafka_offset: s.origin.offset })));

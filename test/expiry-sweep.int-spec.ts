@@ -1,9 +1,10 @@
 import { Clock } from '@engine/config';
+import { STANDARD_PROGRAM } from '@engine/domain';
 import { cloudEvents as ce } from '@engine/testing';
 import { DataSource } from 'typeorm';
 import { DATA_SOURCE } from '../apps/engine/src/engine.tokens';
 import { ExpirySweep } from '../apps/engine/src/expiry/expiry-sweep';
-import { RuleEngine } from '../apps/engine/src/ingest/rule-engine.service';
+import { ApplyEvents } from '../apps/engine/src/ingest/apply-events.use-case';
 import { OutboxRelay } from '../apps/engine/src/outbox/outbox-relay';
 import { EngineHarness } from './support/engine-harness';
 
@@ -40,7 +41,11 @@ describe('expiry sweep', () => {
     // 2026-10-01 + 90 days attribution + 7 days grace = 2027-01-06; R-SWEEP-2's deadline is 2027-01-25.
     const app = harness.app!;
     const relay = app.get(OutboxRelay);
-    const sweep = new ExpirySweep(app.get<DataSource>(DATA_SOURCE), app.get(RuleEngine), new Clock(Date.parse('2027-01-10T00:00:00Z')), () => relay.kick());
+    const rules = new ApplyEvents({
+      dataSource: app.get<DataSource>(DATA_SOURCE), program: STANDARD_PROGRAM, topics: harness.config.topics, clock: new Clock(Date.parse('2027-01-10T00:00:00Z')),
+      producer: () => harness.kafka.getProducer(),
+    });
+    const sweep = new ExpirySweep(rules, () => relay.kick());
     expect(await sweep.run()).toBe(1);
     expect(await sweep.run()).toBe(0); // nothing is due twice
     expect(await statuses()).toEqual({ 'R-SWEEP-1': 'EXPIRED NO_SIGNUP', 'R-SWEEP-2': 'SUBMITTED' });

@@ -3,8 +3,9 @@ import { cloudEvents as ce } from '@engine/testing';
 import { EngineHarness } from './support/engine-harness';
 
 /**
- * A message that passes validation but that the database refuses must not stop its partition: after two
- * data errors the group is applied one message per transaction and the refused one is dead-lettered.
+ * A message that passes validation but that the database cannot hold (SQLSTATE 22, 54) must not stop its partition:
+ * the failing group is retried, then split until the message stands alone, and that one is dead-lettered. (A failure
+ * of ours, not of the data, is parked instead: parking.int-spec.ts.)
  */
 describe('a message the database refuses', () => {
   let harness: EngineHarness;

@@ -5,37 +5,32 @@ import { InboundBatch, MessageProducer, OutboundMessage } from '@engine/messagin
 import { createDataSource, openMigratedDataSource } from '@engine/persistence';
 import { cloudEvents as ce, dropDatabase, sampleStream, ScenarioMessage, seededRandom, shuffled, testDatabaseUrl } from '@engine/testing';
 import { DataSource } from 'typeorm';
-import { IngestService } from '../../apps/engine/src/ingest/ingest.service';
-import { RuleEngine } from '../../apps/engine/src/ingest/rule-engine.service';
+import { BatchScheduler } from '../../apps/engine/src/ingest/batch-scheduler';
+import { ApplyEvents } from '../../apps/engine/src/ingest/apply-events.use-case';
+import { ingestLine } from '../support/ingest-line';
 import { EngineMetrics } from '../../apps/engine/src/observability/engine-metrics';
 import { ENGINE_NOW } from './support/fault-context';
 import { faultSeed, recordOutcome } from './support/outcomes';
 import { compareLedger, EngineView, expectationOf, referenceRun } from './support/reference';
 
 /**
- * (g) Fencing: a stale worker can never double anything. Two IngestService instances, each with its own
+ * (g) Fencing: a stale worker can never double anything. Two BatchScheduler instances, each with its own
  * connection pool and its own in-memory working set, write to one database the way two engine processes do when
  * a rebalance leaves a batch in flight on the member that lost the partition. The event store's primary key
  * decides which of them applies an event; the rule-state lock serialises them; `rule_state_version` tells a
  * worker that someone else wrote since its last commit, and it drops its working set.
  */
-describe('fault: fencing of stale workers (two IngestServices on one database)', () => {
+describe('fault: fencing of stale workers (two ingest lines on one database)', () => {
   const topics = topicNames('');
   const now = Date.parse(ENGINE_NOW);
   let databaseUrl: string;
   const sources: DataSource[] = [];
 
   /** A worker as an engine process has it: its own pool, rule engine (working set) and DLQ producer. */
-  async function worker(): Promise<{ ingest: IngestService; rules: RuleEngine; deadLetters: OutboundMessage[] }> {
+  async function worker(): Promise<{ ingest: BatchScheduler; rules: ApplyEvents; deadLetters: OutboundMessage[] }> {
     const dataSource = sources.length === 0 ? await openMigratedDataSource(databaseUrl, 4) : await createDataSource(databaseUrl, 4).initialize();
     sources.push(dataSource);
-    const rules = new RuleEngine(STANDARD_PROGRAM, topics);
-    const deadLetters: OutboundMessage[] = [];
-    const producer: MessageProducer = {
-      send: async (_topic, messages) => void deadLetters.push(...messages),
-      sendMany: async (batches) => void deadLetters.push(...batches.flatMap((b) => b.messages)),
-    };
-    const ingest = new IngestService(dataSource, rules, async () => producer, topics, new Clock(now), new EngineMetrics(), () => undefined);
+    const { scheduler: ingest, rules, deadLetters } = ingestLine(dataSource, { topics, now });
     return { ingest, rules, deadLetters };
   }
 
@@ -72,8 +67,8 @@ describe('fault: fencing of stale workers (two IngestServices on one database)',
   async function staleReadCase(disableFence: boolean) {
     const [a, b] = [await worker(), await worker()];
     if (disableFence) {
-      const cache = a.rules.cache as unknown as { begin: (version: bigint) => void; pendingVersions: bigint[] };
-      cache.begin = function begin(this: { pendingVersions: bigint[] }, version: bigint) { this.pendingVersions = [version]; };
+      const workingSet = (a.rules as unknown as { workingSet: { begin: (version: bigint) => void; pendingVersion: bigint | null } }).workingSet;
+      workingSet.begin = function begin(this: { pendingVersion: bigint | null }, version: bigint) { this.pendingVersion = version; };
     }
     const story = [
       ce.submitted({ referralId: 'R-F1', partnerId: 'P-F', domain: 'fence.example', time: '2026-01-02T00:00:00Z', id: 'f-1' }),
@@ -133,7 +128,7 @@ describe('fault: fencing of stale workers (two IngestServices on one database)',
       // keeps one to three batches in flight (merged by its group commit), both workers at the same time.
       const forA = chunksOf(messages).flatMap(batches);
       const forB = chunksOf(shuffled(messages, random)).flatMap(batches);
-      const feed = async (ingest: IngestService, list: InboundBatch[]) => {
+      const feed = async (ingest: BatchScheduler, list: InboundBatch[]) => {
         for (let i = 0; i < list.length;) {
           const inFlight = list.slice(i, i + 1 + Math.floor(random() * 3));
           i += inFlight.length;

@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { AppConfig, loadConfig } from '@engine/config';
 import { inputTopics, outputTopics } from '@engine/contracts';
+import { Program, STANDARD_PROGRAM } from '@engine/domain';
 import { KafkaGateway } from '@engine/messaging';
 import { dropDatabase, pollUntil, publishMessages, ScenarioMessage, testDatabaseUrl } from '@engine/testing';
 import { Client } from 'pg';
@@ -10,6 +11,8 @@ export interface HarnessOptions {
   label: string;
   engineNow?: string;
   env?: Record<string, string>;
+  /** the program the engine runs (the standard one unless a test needs another) */
+  program?: Program;
 }
 
 /**
@@ -22,7 +25,7 @@ export class EngineHarness {
   readonly db: Client;
   baseUrl = '';
 
-  private constructor(readonly config: AppConfig) {
+  private constructor(readonly config: AppConfig, private readonly program: Program = STANDARD_PROGRAM) {
     this.kafka = new KafkaGateway({ brokers: config.kafkaBrokers, clientId: `test-${config.groupId}` });
     this.db = new Client({ connectionString: config.databaseUrl });
   }
@@ -41,13 +44,13 @@ export class EngineHarness {
       OUTBOX_POLL_INTERVAL_MS: '100',
       ...options.env,
     });
-    const harness = new EngineHarness(config);
+    const harness = new EngineHarness(config, options.program);
     await harness.kafka.ensureTopics([...inputTopics(config.topics), ...outputTopics(config.topics)].map((topic) => ({ topic, numPartitions: config.topicPartitions })));
     return harness;
   }
 
   async start(): Promise<void> {
-    this.app = await createEngineApp(this.config);
+    this.app = await createEngineApp(this.config, this.program);
     await startEngineApp(this.app, 0);
     const address = this.app.getHttpServer().address();
     this.baseUrl = `http://127.0.0.1:${address.port}`;

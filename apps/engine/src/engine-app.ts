@@ -2,6 +2,7 @@ import { INestApplication, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppConfig } from '@engine/config';
+import { Program, STANDARD_PROGRAM } from '@engine/domain';
 import { inputTopics, outputTopics } from '@engine/contracts';
 import { KafkaBatchServer, KafkaGateway } from '@engine/messaging';
 import { AppModule } from './app.module';
@@ -10,9 +11,9 @@ import { EngineMetrics } from './observability/engine-metrics';
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
 /** Builds the whole engine (Kafka workers + HTTP API) without starting it; used by main.ts and the tests. */
-export async function createEngineApp(config: AppConfig): Promise<INestApplication> {
+export async function createEngineApp(config: AppConfig, program: Program = STANDARD_PROGRAM): Promise<INestApplication> {
   const logger = LEVELS.slice(0, LEVELS.indexOf(config.logLevel as LogLevel) + 1);
-  const app = await NestFactory.create(AppModule.register(config), { logger, bufferLogs: false });
+  const app = await NestFactory.create(AppModule.register(config, program), { logger, bufferLogs: false });
   const kafka = app.get(KafkaGateway);
   const metrics = app.get(EngineMetrics);
   const log = new Logger('KafkaBatchServer');

@@ -2,12 +2,12 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { APP_CONFIG, AppConfig } from '@engine/config';
 import { inputTopics } from '@engine/contracts';
 import { KafkaGateway } from '@engine/messaging';
-import { OutboxRepository } from '@engine/persistence';
+import { OutboxRepository, ParkedEventRepository } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { DATA_SOURCE } from './engine.tokens';
 import { ExpirySweep } from './expiry/expiry-sweep';
 import { StatisticsKeeper } from './maintenance/statistics-keeper';
-import { IngestService } from './ingest/ingest.service';
+import { BatchScheduler } from './ingest/batch-scheduler';
 import { EngineMetrics } from './observability/engine-metrics';
 import { OutboxRelay } from './outbox/outbox-relay';
 
@@ -26,7 +26,7 @@ export class EngineRuntime implements OnApplicationBootstrap, OnApplicationShutd
     private readonly sweep: ExpirySweep,
     private readonly kafka: KafkaGateway,
     private readonly metrics: EngineMetrics,
-    private readonly ingest: IngestService,
+    private readonly ingest: BatchScheduler,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -70,6 +70,7 @@ export class EngineRuntime implements OnApplicationBootstrap, OnApplicationShutd
   private async refreshGauges(): Promise<void> {
     try {
       this.metrics.outboxBacklog.set(await new OutboxRepository().backlog(this.dataSource));
+      this.metrics.parkedWaiting.set(await new ParkedEventRepository().countWaiting(this.dataSource));
       const topics = inputTopics(this.config.topics);
       const lag = await this.kafka.lag(this.config.groupId, topics);
       for (const topic of topics) this.metrics.lag.set({ topic }, lag.filter((l) => l.topic === topic).reduce((sum, l) => sum + l.lag, 0));

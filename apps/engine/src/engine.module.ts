@@ -2,15 +2,15 @@ import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, Clock } from '@engine/config';
 import { Program, STANDARD_PROGRAM } from '@engine/domain';
 import { KafkaGateway } from '@engine/messaging';
-import { openMigratedDataSource, OutboxRepository } from '@engine/persistence';
+import { openMigratedDataSource, OutboxRepository, ParkedEventRepository } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { EngineRuntime } from './engine-runtime.service';
 import { DATA_SOURCE, PROGRAM } from './engine.tokens';
 import { ExpirySweep } from './expiry/expiry-sweep';
 import { IngestController } from './ingest/ingest.controller';
-import { IngestService } from './ingest/ingest.service';
+import { ApplyEvents } from './ingest/apply-events.use-case';
+import { BatchScheduler } from './ingest/batch-scheduler';
 import { InlineParser, MessageParser, WorkerParser } from './ingest/message-parser';
-import { RuleEngine } from './ingest/rule-engine.service';
 import { EngineMetrics } from './observability/engine-metrics';
 import { HealthController } from './observability/health.controller';
 import { MetricsController } from './observability/metrics.controller';
@@ -46,9 +46,13 @@ export class EngineModule {
           useFactory: () => new KafkaGateway({ brokers: config.kafkaBrokers, clientId: 'commission-engine', logger: { warn: (m) => kafkaLogger.warn(m), error: (m) => kafkaLogger.error(m) } }),
         },
         {
-          provide: RuleEngine,
-          inject: [PROGRAM, OutboxRelay],
-          useFactory: (p: Program, relay: OutboxRelay) => new RuleEngine(p, config.topics, new OutboxRepository((batch) => relay.remember(batch)), config.workingSetMaxEntries),
+          provide: ApplyEvents,
+          inject: [DATA_SOURCE, PROGRAM, Clock, KafkaGateway, OutboxRelay],
+          useFactory: (ds: DataSource, p: Program, clock: Clock, kafka: KafkaGateway, relay: OutboxRelay) =>
+            new ApplyEvents({
+              dataSource: ds, program: p, topics: config.topics, clock, producer: () => kafka.getProducer(),
+              outbox: new OutboxRepository((batch) => relay.remember(batch)), workingSetMaxEntries: config.workingSetMaxEntries,
+            }),
         },
         {
           provide: OutboxRelay,
@@ -57,29 +61,40 @@ export class EngineModule {
             new OutboxRelay(ds, () => kafka.getProducer(), metrics, (e) => new Logger('OutboxRelay').warn(`publish failed, will retry: ${(e as Error).message}`)),
         },
         {
-          provide: IngestService,
-          inject: [DATA_SOURCE, RuleEngine, KafkaGateway, Clock, EngineMetrics, OutboxRelay],
-          useFactory: (ds: DataSource, rules: RuleEngine, kafka: KafkaGateway, clock: Clock, metrics: EngineMetrics, relay: OutboxRelay) =>
-            new IngestService(ds, rules, () => kafka.getProducer(), config.topics, clock, metrics, () => {
+          provide: BatchScheduler,
+          inject: [DATA_SOURCE, ApplyEvents, EngineMetrics, OutboxRelay],
+          useFactory: (ds: DataSource, rules: ApplyEvents, metrics: EngineMetrics, relay: OutboxRelay) => {
+            const parked = new ParkedEventRepository();
+            return new BatchScheduler({
+              apply: (messages) => rules.apply(messages),
+              park: (records) => ds.transaction((manager) => parked.park(manager, records)),
+              topics: config.topics,
+              parser: messageParser(config.parseWorkers, config.heapSoftLimitMb > 0 ? PARSE_WORKER_HEAP_SOFT_LIMIT_MB : 0),
+              maxAttempts: config.ingestMaxAttempts,
+              onCommitted: (report, batches, started) => {
+                metrics.recordBatch(batches.map((b) => [b.topic, b.messages.length] as const), report, started);
                 relay.kick();
                 heap.check();
               },
-              messageParser(config.parseWorkers, config.heapSoftLimitMb > 0 ? PARSE_WORKER_HEAP_SOFT_LIMIT_MB : 0),
-              (error, attempt) => {
+              onFailure: (error, attempt, messages) => {
                 metrics.batchFailures.inc();
-                ingestLogger.warn(`transaction failed (attempt ${attempt}), retrying: ${(error as Error).message}`);
+                ingestLogger.warn(`transaction of ${messages} message(s) failed (attempt ${attempt}): ${(error as Error).message}`);
               },
-              () => ingestLogger.log('transactions recovered'),
-              { pipelined: config.transactionsInFlight > 1 }),
+              onParked: (record) => {
+                metrics.parked.inc();
+                ingestLogger.error(`parked ${record.topic}/${record.partition}@${record.offset} (${record.source ?? '?'}, ${record.eventId ?? '?'}) after ${record.attempts} attempts: ${record.errorMessage}`);
+              },
+            });
+          },
         },
         {
           provide: ExpirySweep,
-          inject: [DATA_SOURCE, RuleEngine, Clock, OutboxRelay],
-          useFactory: (ds: DataSource, rules: RuleEngine, clock: Clock, relay: OutboxRelay) => new ExpirySweep(ds, rules, clock, () => relay.kick()),
+          inject: [ApplyEvents, OutboxRelay],
+          useFactory: (rules: ApplyEvents, relay: OutboxRelay) => new ExpirySweep(rules, () => relay.kick()),
         },
         EngineRuntime,
       ],
-      exports: [APP_CONFIG, DATA_SOURCE, Clock, KafkaGateway, EngineMetrics, OutboxRelay, ExpirySweep, RuleEngine, PROGRAM],
+      exports: [APP_CONFIG, DATA_SOURCE, Clock, KafkaGateway, EngineMetrics, OutboxRelay, ExpirySweep, ApplyEvents, BatchScheduler, PROGRAM],
     };
   }
 }

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext, Payload } from '@nestjs/microservices';
 import { loadConfig } from '@engine/config';
-import { IngestService } from '../../engine/src/ingest/ingest.service';
+import { BatchScheduler } from '../../engine/src/ingest/batch-scheduler';
 
 // @EventPattern needs the topic names when the class is declared.
 const { topics } = loadConfig();
@@ -13,7 +13,7 @@ const { topics } = loadConfig();
  */
 @Controller()
 export class TextbookController {
-  constructor(private readonly ingest: IngestService) {}
+  constructor(private readonly ingest: BatchScheduler) {}
 
   @EventPattern(topics.referrals)
   onReferral(@Payload() value: Buffer, @Ctx() context: KafkaContext): Promise<unknown> {

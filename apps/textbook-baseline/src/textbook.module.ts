@@ -2,18 +2,18 @@ import { Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, Clock, loadConfig } from '@engine/config';
 import { STANDARD_PROGRAM } from '@engine/domain';
 import { KafkaGateway } from '@engine/messaging';
-import { openMigratedDataSource } from '@engine/persistence';
+import { openMigratedDataSource, ParkedEventRepository } from '@engine/persistence';
 import { DataSource } from 'typeorm';
-import { IngestService } from '../../engine/src/ingest/ingest.service';
+import { ApplyEvents } from '../../engine/src/ingest/apply-events.use-case';
+import { BatchScheduler } from '../../engine/src/ingest/batch-scheduler';
 import { InlineParser } from '../../engine/src/ingest/message-parser';
-import { RuleEngine } from '../../engine/src/ingest/rule-engine.service';
 import { EngineMetrics } from '../../engine/src/observability/engine-metrics';
 import { OutboxRelay } from '../../engine/src/outbox/outbox-relay';
 import { TextbookController } from './textbook.controller';
 
 const DATA_SOURCE = Symbol('DATA_SOURCE');
 
-/** The engine's rules and storage, wired for one message per transaction (IngestService with a limit of 1). */
+/** The engine's rules and storage, wired for one message per transaction (a BatchScheduler with a limit of 1). */
 @Module({
   controllers: [TextbookController],
   providers: [
@@ -27,11 +27,21 @@ const DATA_SOURCE = Symbol('DATA_SOURCE');
       useFactory: (ds: DataSource, kafka: KafkaGateway, metrics: EngineMetrics) => new OutboxRelay(ds, () => kafka.getProducer(), metrics, (e) => console.warn(`relay: ${(e as Error).message}`)),
     },
     {
-      provide: IngestService,
-      inject: [APP_CONFIG, DATA_SOURCE, KafkaGateway, EngineMetrics, OutboxRelay],
-      useFactory: (config: AppConfig, ds: DataSource, kafka: KafkaGateway, metrics: EngineMetrics, relay: OutboxRelay) =>
-        new IngestService(ds, new RuleEngine(STANDARD_PROGRAM, config.topics), () => kafka.getProducer(), config.topics, new Clock(config.engineNow), metrics,
-          () => relay.kick(), new InlineParser(), undefined, undefined, { maxMessagesPerTransaction: 1, maxQueuedMessages: 1, pipelined: false }),
+      provide: BatchScheduler,
+      inject: [APP_CONFIG, DATA_SOURCE, KafkaGateway, OutboxRelay],
+      useFactory: (config: AppConfig, ds: DataSource, kafka: KafkaGateway, relay: OutboxRelay) => {
+        const rules = new ApplyEvents({ dataSource: ds, program: STANDARD_PROGRAM, topics: config.topics, clock: new Clock(config.engineNow), producer: () => kafka.getProducer() });
+        const parked = new ParkedEventRepository();
+        return new BatchScheduler({
+          apply: (messages) => rules.apply(messages),
+          park: (records) => ds.transaction((manager) => parked.park(manager, records)),
+          topics: config.topics,
+          parser: new InlineParser(),
+          maxMessagesPerTransaction: 1,
+          maxQueuedMessages: 1,
+          onCommitted: () => relay.kick(),
+        });
+      },
     },
   ],
 })

@@ -7,7 +7,7 @@ describe('loadConfig', () => {
     expect(config.parseWorkers).toBe(1);
     expect(config.workingSetMaxEntries).toBe(20_000);
     expect(config.consumerMaxBytes).toBe(1024 * 1024);
-    expect(config.transactionsInFlight).toBe(2);
+    expect(config.ingestMaxAttempts).toBe(3);
     expect(config.heapSoftLimitMb).toBe(90);
     expect(config.heapGrowingPercent).toBe(100);
     expect(config.statisticsIntervalMs).toBe(2000);
@@ -15,8 +15,8 @@ describe('loadConfig', () => {
   });
 
   it('reads integers and the topic prefix', () => {
-    const config = loadConfig({ HEAP_SOFT_LIMIT_MB: '160', HEAP_GROWING_PERCENT: '0', WORKING_SET_MAX_ENTRIES: '30000', TRANSACTIONS_IN_FLIGHT: '1', KAFKA_TOPIC_PREFIX: 'staging.' });
-    expect(config.transactionsInFlight).toBe(1);
+    const config = loadConfig({ HEAP_SOFT_LIMIT_MB: '160', HEAP_GROWING_PERCENT: '0', WORKING_SET_MAX_ENTRIES: '30000', INGEST_MAX_ATTEMPTS: '1', KAFKA_TOPIC_PREFIX: 'staging.' });
+    expect(config.ingestMaxAttempts).toBe(1);
     expect(config.heapSoftLimitMb).toBe(160);
     expect(config.heapGrowingPercent).toBe(0);
     expect(config.workingSetMaxEntries).toBe(30_000);
@@ -24,7 +24,7 @@ describe('loadConfig', () => {
   });
 
   it('names every invalid variable', () => {
-    const bad = { HEAP_SOFT_LIMIT_MB: '-1', PARSE_WORKERS: 'many', HEAP_GROWING_PERCENT: '1000', TRANSACTIONS_IN_FLIGHT: '3' };
+    const bad = { HEAP_SOFT_LIMIT_MB: '-1', PARSE_WORKERS: 'many', HEAP_GROWING_PERCENT: '1000', INGEST_MAX_ATTEMPTS: '0' };
     expect(() => loadConfig(bad)).toThrow(ConfigError);
     try {
       loadConfig(bad);
@@ -32,7 +32,7 @@ describe('loadConfig', () => {
       expect((error as Error).message).toMatch(/HEAP_SOFT_LIMIT_MB/);
       expect((error as Error).message).toMatch(/PARSE_WORKERS/);
       expect((error as Error).message).toMatch(/HEAP_GROWING_PERCENT/);
-      expect((error as Error).message).toMatch(/TRANSACTIONS_IN_FLIGHT/);
+      expect((error as Error).message).toMatch(/INGEST_MAX_ATTEMPTS/);
     }
   });
 });

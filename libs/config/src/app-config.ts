@@ -22,8 +22,8 @@ export interface AppConfig {
   parseWorkers: number;
   /** bound of the in-memory working set (events, referrals and ledger cells); past it, its least recently used half is evicted */
   workingSetMaxEntries: number;
-  /** 2: the next ingest transaction begins on top of the one in flight; 1: one at a time */
-  transactionsInFlight: number;
+  /** tries of a failing ingest transaction (and then of each message alone) before the failing messages are parked */
+  ingestMaxAttempts: number;
   /** used V8 heap (MB) past which a full collection runs between transactions; 0 = V8's own heuristics */
   heapSoftLimitMb: number;
   /** how far (%) V8 may grow the old generation past what survived the last full collection; 0 = V8's own policy (up to 300%) */
@@ -54,12 +54,12 @@ const DEFAULTS: Record<string, string> = {
   KAFKA_GROUP_ID: CONSUMER_GROUP,
   PARSE_WORKERS: '1',
   WORKING_SET_MAX_ENTRIES: '20000',
-  TRANSACTIONS_IN_FLIGHT: '2',
+  INGEST_MAX_ATTEMPTS: '3',
   HEAP_SOFT_LIMIT_MB: '90',
   HEAP_GROWING_PERCENT: '100',
   STATISTICS_INTERVAL_MS: '2000',
 };
-const INTEGERS = ['PARSE_WORKERS', 'WORKING_SET_MAX_ENTRIES', 'TRANSACTIONS_IN_FLIGHT', 'HEAP_SOFT_LIMIT_MB', 'HEAP_GROWING_PERCENT', 'STATISTICS_INTERVAL_MS', 'HTTP_PORT', 'TOPIC_PARTITIONS', 'EXPIRY_SWEEP_INTERVAL_MS', 'OUTBOX_POLL_INTERVAL_MS', 'PARTITIONS_CONSUMED_CONCURRENTLY', 'CONSUMER_MAX_BYTES'];
+const INTEGERS = ['PARSE_WORKERS', 'WORKING_SET_MAX_ENTRIES', 'INGEST_MAX_ATTEMPTS', 'HEAP_SOFT_LIMIT_MB', 'HEAP_GROWING_PERCENT', 'STATISTICS_INTERVAL_MS', 'HTTP_PORT', 'TOPIC_PARTITIONS', 'EXPIRY_SWEEP_INTERVAL_MS', 'OUTBOX_POLL_INTERVAL_MS', 'PARTITIONS_CONSUMED_CONCURRENTLY', 'CONSUMER_MAX_BYTES'];
 
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -90,7 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     groupId: dto.KAFKA_GROUP_ID,
     parseWorkers: dto.PARSE_WORKERS,
     workingSetMaxEntries: dto.WORKING_SET_MAX_ENTRIES,
-    transactionsInFlight: dto.TRANSACTIONS_IN_FLIGHT,
+    ingestMaxAttempts: dto.INGEST_MAX_ATTEMPTS,
     heapSoftLimitMb: dto.HEAP_SOFT_LIMIT_MB,
     heapGrowingPercent: dto.HEAP_GROWING_PERCENT,
     statisticsIntervalMs: dto.STATISTICS_INTERVAL_MS,

@@ -45,8 +45,8 @@ export class EnvDto {
   @IsInt() @Min(0) @Max(10_000_000)
   WORKING_SET_MAX_ENTRIES: number;
 
-  @IsInt() @Min(1) @Max(2)
-  TRANSACTIONS_IN_FLIGHT: number;
+  @IsInt() @Min(1) @Max(100)
+  INGEST_MAX_ATTEMPTS: number;
 
   @IsInt() @Min(0) @Max(1_000_000)
   HEAP_SOFT_LIMIT_MB: number;

@@ -1,4 +1,4 @@
 export * from './kafka-batch.server';
 export * from './kafka-gateway';
 export * from './message';
-export { kafkajsFastPathsInstalled } from './kafkajs/install-fast-paths';
+export { assertKafkajsDropIns, KAFKAJS_VERSION } from './kafkajs/install-fast-paths';

@@ -1,4 +1,4 @@
-import './kafkajs/install-fast-paths'; // before kafkajs itself is loaded
+import { assertKafkajsDropIns } from './kafkajs/install-fast-paths'; // before kafkajs itself is loaded
 import { Admin, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
 import { createMurmur2Partitioner } from './kafkajs/murmur2-partitioner';
 import { CoalescedOffsetCommits } from './offset-commits';
@@ -64,6 +64,7 @@ export class KafkaGateway {
   private readonly subscriptions = new Map<Consumer, string[]>();
 
   constructor(private readonly options: KafkaGatewayOptions) {
+    assertKafkajsDropIns(); // refuses to run kafkajs without our drop-ins, or another kafkajs version
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: options.brokers,

@@ -1,16 +1,16 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { INPUT_BATCH, InboundBatch } from '@engine/messaging';
-import { IngestService } from './ingest.service';
+import { BatchScheduler } from './batch-scheduler';
 
 /** The Kafka worker's entry point: one call per consumed partition batch (see KafkaBatchServer). */
 @Controller()
 export class IngestController {
-  constructor(private readonly ingest: IngestService) {}
+  constructor(private readonly scheduler: BatchScheduler) {}
 
   /** Returns once the batch is queued; `applied` settles when it is committed (then its offset is committed). */
   @EventPattern(INPUT_BATCH)
   async onBatch(@Payload() batch: InboundBatch): Promise<{ applied: Promise<unknown> }> {
-    return this.ingest.accept(batch);
+    return this.scheduler.accept(batch);
   }
 }

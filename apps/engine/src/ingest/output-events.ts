@@ -1,6 +1,6 @@
 import { ENGINE_SOURCE, Topics } from '@engine/contracts';
-import { formatAmount, isoTimestamp, ReferralOutcome } from '@engine/domain';
-import { LedgerEntry, OutboxMessage, StatusChange } from '@engine/persistence';
+import { formatAmount, isoTimestamp, ReferralOutcome, StatusChange } from '@engine/domain';
+import { LedgerEntry, OutboxMessage } from '@engine/persistence';
 
 /** CloudEvents 1.0 (structured JSON) published by the engine, CONTRACT §7. Ids are stable: derived from what they describe. */
 function cloudEvent(id: string, type: string, time: number, data: Record<string, unknown>): object {
@@ -23,12 +23,13 @@ export function statusChangedMessage(outcome: ReferralOutcome, change: StatusCha
     key: change.referralId,
     event: cloudEvent(eventId, 'referral.status_changed', change.changedAt, {
       referralId: change.referralId,
-      partnerId: outcome.partnerId,
+      partnerId: change.partnerId,
       customerId: outcome.customerId,
       status: change.status,
       previousStatus: change.previousStatus,
       reason: change.reason,
       sequence: change.sequence,
+      ...(change.previousPartnerId !== null ? { previousPartnerId: change.previousPartnerId } : {}),
     }),
   };
 }

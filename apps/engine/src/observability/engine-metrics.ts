@@ -12,15 +12,20 @@ export class EngineMetrics {
   readonly lag = new Gauge({ name: 'engine_consumer_lag', help: 'Consumer group lag per topic', labelNames: ['topic'], registers: [this.registry] });
   readonly outboxBacklog = new Gauge({ name: 'engine_outbox_backlog', help: 'Output events waiting in the outbox', registers: [this.registry] });
   readonly published = new Counter({ name: 'engine_events_published_total', help: 'Output events published, per topic', labelNames: ['topic'], registers: [this.registry] });
-  readonly transactionsOnTop = new Counter({ name: 'engine_transactions_on_top_total', help: 'Transactions begun before the one in flight committed, per outcome (committed, or redone alone)', labelNames: ['outcome'], registers: [this.registry] });
+  readonly parked = new Counter({ name: 'engine_events_parked_total', help: 'Valid messages parked because applying them kept failing', registers: [this.registry] });
+  readonly parkedWaiting = new Gauge({ name: 'engine_parked_events', help: 'Parked messages waiting for a retry (npm run parked -- retry)', registers: [this.registry] });
   readonly batchFailures = new Counter({ name: 'engine_batch_failures_total', help: 'Batch attempts that failed and were retried', registers: [this.registry] });
 
   /** One committed transaction: the partition batches it merged (topic, size), and what became of their messages. */
-  recordBatch(parts: readonly (readonly [string, number])[], size: number, applied: number, duplicates: number, codes: string[], startedNs: bigint): void {
-    for (const [topic, count] of parts) this.consumed.inc({ topic }, count);
-    if (applied) this.applied.inc(applied);
-    if (duplicates) this.duplicates.inc(duplicates);
-    for (const code of codes) this.deadLetters.inc({ code });
+  recordBatch(parts: readonly (readonly [string, number])[], report: { applied: number; duplicates: number; deadLetters: readonly string[] }, startedNs: bigint): void {
+    let size = 0;
+    for (const [topic, count] of parts) {
+      this.consumed.inc({ topic }, count);
+      size += count;
+    }
+    if (report.applied) this.applied.inc(report.applied);
+    if (report.duplicates) this.duplicates.inc(report.duplicates);
+    for (const code of report.deadLetters) this.deadLetters.inc({ code });
     this.batchSize.observe(size);
     this.batchDuration.observe(Number(process.hrtime.bigint() - startedNs) / 1e9);
   }

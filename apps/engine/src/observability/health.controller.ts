@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, HttpException, HttpStatus } from '@nestjs/co
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Inject } from '@nestjs/common';
 import { KafkaGateway } from '@engine/messaging';
+import { ParkedEventRepository } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { DATA_SOURCE } from '../engine.tokens';
 
@@ -28,12 +29,15 @@ export class HealthController {
 
   @Get('ready')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Kafka and the database answer (503 otherwise)' })
+  @ApiOperation({ summary: 'Kafka and the database answer (503 otherwise); parked events make the status "degraded" (still 200: everything else is applied)' })
   async ready() {
-    const checks = await Promise.allSettled([within(2000, this.dataSource.query('SELECT 1')), within(3000, this.kafka.ping())]);
+    const parked = within(2000, new ParkedEventRepository().countWaiting(this.dataSource));
+    const checks = await Promise.allSettled([parked, within(3000, this.kafka.ping())]);
     const [database, kafka] = checks.map((c) => (c.status === 'fulfilled' ? 'up' : `down: ${(c.reason as Error).message}`));
-    const body = { status: database === 'up' && kafka === 'up' ? 'ok' : 'unavailable', database, kafka };
-    if (body.status !== 'ok') throw new HttpException(body, HttpStatus.SERVICE_UNAVAILABLE);
+    const parkedEvents = checks[0].status === 'fulfilled' ? (checks[0].value as number) : null;
+    const status = database !== 'up' || kafka !== 'up' ? 'unavailable' : parkedEvents ? 'degraded' : 'ok';
+    const body = { status, database, kafka, parkedEvents };
+    if (body.status === 'unavailable') throw new HttpException(body, HttpStatus.SERVICE_UNAVAILABLE);
     return body;
   }
 }

@@ -7,7 +7,7 @@ import { eventsArb, NOW, P, permutationOf } from '../testing/event-arbitraries';
 import { SubmissionVerdict } from './attribution';
 import { attributeFamily, claimedVerdict, decideReferrals, evaluate } from './evaluate';
 import { ReferralOutcome } from './evaluation';
-import { AttributionEvent, factsKey, isAttributionEvent, linkKeys, LinkKey, referralKey, signupsKey, touchedBy } from './links';
+import { AttributionEvent, factsKey, familyLinks, isAttributionEvent, LinkKey, listedUnder, referralKey, signupsKey, touchedBy } from './links';
 
 /**
  * The engine evaluates only what new events touch: the families their submissions and signups join, and the referral
@@ -31,7 +31,7 @@ class BoundedReplay {
       if (this.stored.has(eventKey(event))) continue;
       this.stored.add(eventKey(event));
       fresh.push(event);
-      for (const key of linkKeys(event, isGeneric)) this.byKey.set(key, [...(this.byKey.get(key) ?? []), event]);
+      for (const key of listedUnder(event, isGeneric)) this.byKey.set(key, [...(this.byKey.get(key) ?? []), event]);
     }
     const touched = touchedBy(fresh, isGeneric);
     const family = attributeFamily(this.family(touched.familyKeys), P);
@@ -42,7 +42,7 @@ class BoundedReplay {
       if (claimants.has(customerId)) continue;
       const claimed = [...this.referrals.values()].find((r) => r.customerId === customerId);
       if (!claimed || decided.has(claimed.referralId)) continue;
-      const submissions = this.events(referralKey(claimed.referralId)).filter((e) => e.type === 'referral.submitted' && e.referralId === claimed.referralId);
+      const submissions = this.events(referralKey(claimed.referralId));
       verdicts.push(claimedVerdict(submissions as never, this.events(signupsKey(customerId)) as never));
       decided.add(claimed.referralId);
     }
@@ -72,7 +72,7 @@ class BoundedReplay {
       for (const event of this.events(key)) {
         if (!isAttributionEvent(event) || found.has(eventKey(event))) continue;
         found.set(eventKey(event), event);
-        frontier.push(...linkKeys(event, isGeneric));
+        frontier.push(...familyLinks(event, isGeneric));
       }
     }
     return [...found.values()];

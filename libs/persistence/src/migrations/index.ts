@@ -3,6 +3,7 @@ import { AdjustmentReason1764288000000 } from './1764288000000-adjustment-reason
 import { RuleStateVersion1764374400000 } from './1764374400000-rule-state-version';
 import { DeadLetter1764460800000 } from './1764460800000-dead-letter';
 import { OutboxBatches1764547200000 } from './1764547200000-outbox-batches';
+import { BoundedIngest1764633600000 } from './1764633600000-bounded-ingest';
 
 /** Every migration, in order. Listed by class so the same list works from ts (tests) and js (dist). */
-export const MIGRATIONS = [InitialSchema1764201600000, AdjustmentReason1764288000000, RuleStateVersion1764374400000, DeadLetter1764460800000, OutboxBatches1764547200000];
+export const MIGRATIONS = [InitialSchema1764201600000, AdjustmentReason1764288000000, RuleStateVersion1764374400000, DeadLetter1764460800000, OutboxBatches1764547200000, BoundedIngest1764633600000];

@@ -1,4 +1,4 @@
-import { Currency, eventKey, InputEvent } from '@engine/domain';
+import { Currency, eventKey, InputEvent, LinkKey } from '@engine/domain';
 import { columnList, fromRecordset, jsonArray } from '../bulk';
 import { Queryable } from '../queryable';
 
@@ -13,17 +13,6 @@ export interface StoredEvent {
   event: InputEvent;
   hash: string;
   origin: EventOrigin;
-}
-
-/** The keys that link events into one rule component: referrals, customers and (non-generic) domains. */
-export interface ComponentKeys {
-  referrals: Set<string>;
-  customers: Set<string>;
-  domains: Set<string>;
-}
-
-export function emptyKeys(): ComponentKeys {
-  return { referrals: new Set(), customers: new Set(), domains: new Set() };
 }
 
 const COLUMNS = [
@@ -131,43 +120,21 @@ export class EventStoreRepository {
   }
 
   /**
-   * Every stored event linked to one of `keys` (referral ids, also as referral codes; customer ids; domains).
-   * One hop of a component's closure; the caller walks the hops.
+   * Every stored event listed under one of `keys` (see LinkKey in @engine/domain): submissions by referral id, signups by
+   * referral code, both by domain, signups by customer; a customer's facts (activations, usage lines, refunds) by customer.
    */
-  async loadLinked(q: Queryable, keys: ComponentKeys): Promise<InputEvent[]> {
+  async loadLinked(q: Queryable, keys: Iterable<LinkKey>): Promise<InputEvent[]> {
+    const byKind: Record<string, string[]> = { r: [], k: [], d: [], s: [], c: [] };
+    for (const key of keys) byKind[key[0]].push(key.slice(2));
     const rows: EventRow[] = await q.query(
       `SELECT source, event_id, type, time_ms, referral_id, partner_id, partner_domain, domain, channel, customer_id, referral_code,
               prior_account, invoice_line_id, product_code, refund_id, amount, currency
          FROM input_event
-        WHERE referral_id = ANY($1::text[]) OR referral_code = ANY($1::text[]) OR customer_id = ANY($2::text[]) OR domain = ANY($3::text[])`,
-      [[...keys.referrals], [...keys.customers], [...keys.domains]],
+        WHERE referral_id = ANY($1::text[]) OR referral_code = ANY($2::text[]) OR domain = ANY($3::text[])
+           OR (customer_id = ANY($4::text[]) AND type = 'customer.signed_up')
+           OR (customer_id = ANY($5::text[]) AND type <> 'customer.signed_up')`,
+      [byKind.r, byKind.k, byKind.d, byKind.s, byKind.c],
     );
     return rows.map(fromRow);
   }
-}
-
-/** The kinds of linking key: referral id (also as a referral code), customer id, non-generic domain. */
-export type LinkKind = 'r' | 'c' | 'd';
-
-/** Calls `visit` for each key an event links to: its component is the closure of events over shared keys. */
-export function visitLinks(event: InputEvent, isGeneric: (domain: string) => boolean, visit: (kind: LinkKind, value: string) => void): void {
-  switch (event.type) {
-    case 'referral.submitted':
-      visit('r', event.referralId);
-      if (!isGeneric(event.prospectDomain)) visit('d', event.prospectDomain);
-      break;
-    case 'customer.signed_up':
-      visit('c', event.customerId);
-      if (event.referralCode) visit('r', event.referralCode);
-      if (!isGeneric(event.emailDomain)) visit('d', event.emailDomain);
-      break;
-    default:
-      visit('c', event.customerId);
-  }
-}
-
-/** The keys an event links to, added to `into` by kind. */
-export function keysOf(event: InputEvent, isGeneric: (domain: string) => boolean, into: ComponentKeys = emptyKeys()): ComponentKeys {
-  visitLinks(event, isGeneric, (kind, value) => (kind === 'r' ? into.referrals : kind === 'c' ? into.customers : into.domains).add(value));
-  return into;
 }

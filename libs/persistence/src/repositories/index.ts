@@ -4,3 +4,4 @@ export * from './event-store.repository';
 export * from './ledger.repository';
 export * from './outbox.repository';
 export * from './referral-state.repository';
+export * from './parked-event.repository';

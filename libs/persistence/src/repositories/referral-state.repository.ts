@@ -1,27 +1,6 @@
-import { isoTimestamp, ReferralOutcome, ReferralStatus, StatusReason } from '@engine/domain';
+import { isoTimestamp, ReferralWrite, StatusChange, StoredReferral } from '@engine/domain';
 import { columnList, fromRecordset } from '../bulk';
 import { Queryable } from '../queryable';
-
-/** A referral as the database holds it: the last outcome plus the counters of what was published. */
-export interface StoredReferral extends Omit<ReferralOutcome, 'partnerId' | 'submittedAt'> {
-  sequence: number;
-  qualifiedVersion: number;
-}
-
-export interface ReferralWrite {
-  outcome: ReferralOutcome;
-  sequence: number;
-  qualifiedVersion: number;
-}
-
-export interface StatusChange {
-  referralId: string;
-  sequence: number;
-  status: ReferralStatus;
-  reason: StatusReason | null;
-  previousStatus: ReferralStatus | null;
-  changedAt: number;
-}
 
 const ms = (value: Date | null) => (value === null ? null : value.getTime());
 const iso = (value: number | null) => (value === null ? null : isoTimestamp(value));
@@ -31,7 +10,7 @@ export class ReferralStateRepository {
   async load(q: Queryable, referralIds: string[]): Promise<Map<string, StoredReferral>> {
     if (referralIds.length === 0) return new Map();
     const rows: any[] = await q.query(
-      `SELECT referral_id, status, reason, customer_id, signed_up_at, activated_at, qualified_at, qualifying_currency,
+      `SELECT referral_id, partner_id, submitted_at, status, reason, customer_id, signed_up_at, activated_at, qualified_at, qualifying_currency,
               qualifying_spend, expires_at, sequence, qualified_version
          FROM referral WHERE referral_id = ANY($1::text[])`,
       [referralIds],
@@ -40,7 +19,7 @@ export class ReferralStateRepository {
       rows.map((r) => [
         r.referral_id,
         {
-          referralId: r.referral_id, status: r.status, reason: r.reason, customerId: r.customer_id,
+          referralId: r.referral_id, partnerId: r.partner_id, submittedAt: ms(r.submitted_at)!, status: r.status, reason: r.reason, customerId: r.customer_id,
           signedUpAt: ms(r.signed_up_at), activatedAt: ms(r.activated_at), qualifiedAt: ms(r.qualified_at),
           qualifyingCurrency: r.qualifying_currency, qualifyingSpend: r.qualifying_spend === null ? null : BigInt(r.qualifying_spend),
           expiresAt: ms(r.expires_at), sequence: r.sequence, qualifiedVersion: r.qualified_version,
@@ -77,10 +56,23 @@ export class ReferralStateRepository {
   async appendHistory(q: Queryable, changes: StatusChange[]): Promise<void> {
     if (changes.length === 0) return;
     await q.query(
-      `INSERT INTO referral_status_history (referral_id, sequence, status, reason, previous_status, changed_at)
-       ${fromRecordset([['referral_id', 'text'], ['sequence', 'int4'], ['status', 'text'], ['reason', 'text'], ['previous_status', 'text'], ['changed_at', 'timestamptz']])}`,
-      [JSON.stringify(changes.map((c) => ({ referral_id: c.referralId, sequence: c.sequence, status: c.status, reason: c.reason, previous_status: c.previousStatus, changed_at: iso(c.changedAt) })))],
+      `INSERT INTO referral_status_history (referral_id, sequence, status, reason, previous_status, partner_id, previous_partner_id, changed_at)
+       ${fromRecordset([['referral_id', 'text'], ['sequence', 'int4'], ['status', 'text'], ['reason', 'text'], ['previous_status', 'text'], ['partner_id', 'text'], ['previous_partner_id', 'text'], ['changed_at', 'timestamptz']])}`,
+      [JSON.stringify(changes.map((c) => ({
+        referral_id: c.referralId, sequence: c.sequence, status: c.status, reason: c.reason, previous_status: c.previousStatus,
+        partner_id: c.partnerId, previous_partner_id: c.previousPartnerId, changed_at: iso(c.changedAt),
+      })))],
     );
+  }
+
+  /** The referral each of these customers claimed (its stored row names it), by customer. */
+  async claimsOf(q: Queryable, customerIds: string[]): Promise<Map<string, string>> {
+    if (customerIds.length === 0) return new Map();
+    const rows: { customer_id: string; referral_id: string }[] = await q.query(
+      `SELECT customer_id, referral_id FROM referral WHERE customer_id = ANY($1::text[])`,
+      [customerIds],
+    );
+    return new Map(rows.map((r) => [r.customer_id, r.referral_id]));
   }
 
   /** Referrals whose pending expiry is due at `now` (for the periodic sweep). */

@@ -17,6 +17,8 @@ export interface HistoryRow {
   status: string;
   reason: string | null;
   previous_status: string | null;
+  partner_id: string | null;
+  previous_partner_id: string | null;
   changed_at: Date;
 }
 
@@ -31,7 +33,7 @@ export class ReferralViewRepository {
 
   async history(q: Queryable, referralId: string): Promise<HistoryRow[]> {
     return q.query(
-      'SELECT sequence, status, reason, previous_status, changed_at FROM referral_status_history WHERE referral_id = $1 ORDER BY sequence',
+      'SELECT sequence, status, reason, previous_status, partner_id, previous_partner_id, changed_at FROM referral_status_history WHERE referral_id = $1 ORDER BY sequence',
       [referralId],
     );
   }

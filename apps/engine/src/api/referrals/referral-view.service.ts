@@ -41,6 +41,7 @@ export class ReferralViewService {
         ...summary(row),
         history: history.map((h) => ({
           sequence: h.sequence, status: h.status, reason: h.reason, previousStatus: h.previous_status, changedAt: h.changed_at.toISOString(),
+          ...(h.previous_partner_id ? { partnerId: h.partner_id!, previousPartnerId: h.previous_partner_id } : {}),
         })),
         totals: totals.map((t) => ({ currency: t.currency, amount: formatAmount(BigInt(t.amount), t.currency as Currency) })),
       };

@@ -8,6 +8,8 @@ export class StatusChangeDto {
   @ApiProperty({ enum: REFERRAL_STATUSES }) status: string;
   @ApiProperty({ enum: REASONS, nullable: true, type: String }) reason: string | null;
   @ApiProperty({ enum: REFERRAL_STATUSES, nullable: true, type: String }) previousStatus: string | null;
+  @ApiProperty({ required: false, description: 'the partner after a takeover (a late, earlier submission of the same referralId)' }) partnerId?: string;
+  @ApiProperty({ required: false, description: 'the partner before that takeover' }) previousPartnerId?: string;
   @ApiProperty({ format: 'date-time', description: 'when the engine recorded the change' }) changedAt: string;
 }
 
