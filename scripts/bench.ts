@@ -1,18 +1,25 @@
 import 'reflect-metadata';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ENGINE_NODE_FLAGS, integerOption } from '@engine/config';
 import { inputTopics, outputTopics, TOPICS, topicNames, Topics } from '@engine/contracts';
-import { KafkaGateway } from '@engine/messaging';
-import { cloudEvents, dropDatabase, pollUntil, publishMessages, repoRoot, sampleStream, ScenarioMessage, testDatabaseUrl } from '@engine/testing';
-import { Client } from 'pg';
+import { InboundMessage, KafkaGateway } from '@engine/messaging';
+import {
+  cloudEvents, dropDatabase, Family, loneAccount, pollUntil, publishMessages, referralCodeFamily, repoRoot, sameDomainFamily, sampleStream, ScenarioMessage,
+  testDatabaseUrl,
+} from '@engine/testing';
+import { Client, Pool } from 'pg';
 
 /**
- * `npm run bench [-- --events 200000 --latency-seconds 60 --rate 2000 --late-lines 10000 --late-samples 5 --textbook-events 20000]`: end-to-end throughput against this
- * machine's raw ceiling (bare Kafka consume, PostgreSQL COPY), latency at a steady load, peak RSS and the cost
- * of a late event. Prints one `bench:` line and appends a row to docs/BENCHMARKS.md.
+ * `npm run bench [-- --events 200000 --latency-seconds 60 --rate 2000 --late-lines 10000 --late-samples 5 --textbook-events 20000
+ * --floor-connections 3 --family 1 --family-accounts 2000 --family-lines 50 --family-signups 500 --family-signup-lines 10 --family-samples 7]`:
+ * end-to-end throughput against this machine's durable floor (the same messages consumed and stored, one transaction per
+ * batch, into a logged copy of the event store, offsets committed after), latency at a steady load, peak RSS, the cost
+ * of a late event, the textbook design, and the family shapes (many accounts in one rule component). Prints one
+ * `bench:` line and appends a row to docs/BENCHMARKS.md.
  */
 const args = process.argv.slice(2);
 const EVENTS = integerOption('events', 200_000, 1);
@@ -21,6 +28,13 @@ const RATE = integerOption('rate', 2000, 1);
 const LATE_LINES = integerOption('late-lines', 10_000);
 const LATE_SAMPLES = integerOption('late-samples', 5, 1);
 const TEXTBOOK_EVENTS = integerOption('textbook-events', 20_000);
+const FLOOR_CONNECTIONS = integerOption('floor-connections', 3, 1);
+const FAMILY = integerOption('family', 1);
+const FAMILY_ACCOUNTS = integerOption('family-accounts', 2000, 1);
+const FAMILY_LINES = integerOption('family-lines', 50, 1);
+const FAMILY_SIGNUPS = integerOption('family-signups', 500, 1);
+const FAMILY_SIGNUP_LINES = integerOption('family-signup-lines', 10, 1);
+const FAMILY_SAMPLES = integerOption('family-samples', 7, 1);
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const log = (text: string) => console.log(`bench: ${text}`);
 
@@ -90,6 +104,11 @@ async function startEngine(env: Record<string, string>, ready: (output: string) 
   };
 }
 
+/** The header of the runs table (docs/BENCHMARKS.md), since the durable floor replaced the ceiling. */
+const ROW_HEADER =
+  '| date | machine | versions | events | throughput (ev/s) | durable floor (ev/s) | ratio (engine / floor) | p50 / p99 ms @ rate | peak RSS MB | late event ms | textbook baseline ev/s (events) | family (a) ev/s (events); member / lone ms | family (b) ev/s (events); member / lone ms |\n' +
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|\n';
+
 const httpReady = (port: number) => async () => (await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => null))?.ok === true;
 
 function renameTopics(messages: ScenarioMessage[], topics: Topics): ScenarioMessage[] {
@@ -152,6 +171,175 @@ async function postgresCeiling(databaseUrl: string, messages: ScenarioMessage[])
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   psql('DROP TABLE bench_copy');
   return messages.length / seconds;
+}
+
+/**
+ * The engine's event store, `input_event`, as its first migration creates it (libs/persistence/src/migrations/
+ * 1764201600000-initial-schema.ts): the same columns, primary key and secondary indexes, LOGGED. Copied here, not
+ * imported, so the floor stays what it measures while the engine's schema changes.
+ */
+const FLOOR_TABLE = 'bench_floor_input_event';
+const FLOOR_DDL = [
+  `DROP TABLE IF EXISTS ${FLOOR_TABLE}`,
+  `CREATE TABLE ${FLOOR_TABLE} (
+    source          text    NOT NULL,
+    event_id        text    NOT NULL,
+    payload_hash    text    NOT NULL,
+    type            text    NOT NULL,
+    time_ms         bigint  NOT NULL,
+    referral_id     text,
+    partner_id      text,
+    partner_domain  text,
+    domain          text,
+    channel         text,
+    customer_id     text,
+    referral_code   text,
+    prior_account   boolean,
+    invoice_line_id text,
+    product_code    text,
+    refund_id       text,
+    amount          bigint,
+    currency        text,
+    topic           text    NOT NULL,
+    kafka_partition integer NOT NULL,
+    kafka_offset    bigint  NOT NULL,
+    received_at     timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (source, event_id)
+  )`,
+  `CREATE INDEX ${FLOOR_TABLE}_referral_idx ON ${FLOOR_TABLE} (referral_id) WHERE referral_id IS NOT NULL`,
+  `CREATE INDEX ${FLOOR_TABLE}_referral_code_idx ON ${FLOOR_TABLE} (referral_code) WHERE referral_code IS NOT NULL`,
+  `CREATE INDEX ${FLOOR_TABLE}_customer_idx ON ${FLOOR_TABLE} (customer_id) WHERE customer_id IS NOT NULL`,
+  `CREATE INDEX ${FLOOR_TABLE}_domain_idx ON ${FLOOR_TABLE} (domain) WHERE domain IS NOT NULL`,
+];
+const FLOOR_COLUMNS = [
+  ['source', 'text'], ['event_id', 'text'], ['payload_hash', 'text'], ['type', 'text'], ['time_ms', 'int8'], ['referral_id', 'text'],
+  ['partner_id', 'text'], ['partner_domain', 'text'], ['domain', 'text'], ['channel', 'text'], ['customer_id', 'text'],
+  ['referral_code', 'text'], ['prior_account', 'bool'], ['invoice_line_id', 'text'], ['product_code', 'text'], ['refund_id', 'text'],
+  ['amount', 'int8'], ['currency', 'text'], ['topic', 'text'], ['kafka_partition', 'int4'], ['kafka_offset', 'int8'],
+];
+// pg-copy-streams is not a dependency, so no COPY: ONE multi-row INSERT … SELECT FROM json_to_recordset($1) per batch, the
+// engine's own write path for its event store (a redelivered event is dropped by the primary key, as the engine does).
+const FLOOR_INSERT = `INSERT INTO ${FLOOR_TABLE} (${FLOOR_COLUMNS.map(([name]) => name).join(', ')})
+  SELECT ${FLOOR_COLUMNS.map(([name]) => name).join(', ')} FROM json_to_recordset($1::json) AS r(${FLOOR_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ')})
+  ON CONFLICT (source, event_id) DO NOTHING`;
+const MINOR_DIGITS: Record<string, number> = { USD: 2, EUR: 2, CNY: 2, JPY: 0 };
+
+/** A decimal amount in integer minor units, as text ("12.3" USD → "1230"). */
+function minorUnits(amount: string, currency: string): string {
+  const digits = MINOR_DIGITS[currency] ?? 2;
+  const [whole, fraction = ''] = amount.split('.');
+  return BigInt(whole + fraction.padEnd(digits, '0').slice(0, digits)).toString();
+}
+
+/**
+ * One message as the JSON text of its event-store row: the value parsed, the fields of its CloudEvent taken (domains
+ * lower-cased, amounts in minor units), the SHA-256 of the value as its payload hash. Undefined for what the engine
+ * would dead-letter (unparseable, unknown type): the floor stores nothing for it.
+ */
+function floorRow(m: InboundMessage): string | undefined {
+  if (!m.value) return undefined;
+  try {
+    const e = JSON.parse(m.value.toString('utf8'));
+    const d = e.data;
+    const row: Record<string, unknown> = {
+      source: e.source, event_id: e.id, payload_hash: createHash('sha256').update(m.value).digest('base64url'), type: e.type, time_ms: Date.parse(e.time),
+      topic: m.topic, kafka_partition: m.partition, kafka_offset: m.offset,
+    };
+    switch (e.type) {
+      case 'referral.submitted':
+        Object.assign(row, { referral_id: d.referralId, partner_id: d.partnerId, partner_domain: d.partnerDomain.toLowerCase(), domain: d.prospect.emailDomain.toLowerCase(), channel: d.channel });
+        break;
+      case 'customer.signed_up':
+        Object.assign(row, { customer_id: d.customerId, domain: d.emailDomain.toLowerCase(), referral_code: d.referralCode ?? null, prior_account: d.priorAccount });
+        break;
+      case 'customer.activated':
+        row.customer_id = d.customerId;
+        break;
+      case 'billing.usage_billed':
+        Object.assign(row, { customer_id: d.customerId, invoice_line_id: d.invoiceLineId, product_code: d.productCode, amount: minorUnits(d.amount, d.currency), currency: d.currency });
+        break;
+      case 'billing.refunded':
+        Object.assign(row, { customer_id: d.customerId, refund_id: d.refundId, invoice_line_id: d.invoiceLineId, amount: minorUnits(d.amount, d.currency), currency: d.currency });
+        break;
+      default:
+        return undefined;
+    }
+    return JSON.stringify(row);
+  } catch {
+    return undefined;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The DURABLE FLOOR: the least any design must do to take these events in durably. A fresh consumer group reads the
+ * same messages from the same topics through KafkaGateway; each consumed partition batch is parsed (JSON.parse, the
+ * CloudEvent's fields) and written by ONE statement (its own transaction, committed with synchronous_commit as the
+ * server has it) into a logged copy of the event store; its Kafka offset is committed after that database commit
+ * (batches of one partition commit their offsets in order). Up to `FLOOR_CONNECTIONS` statements run at once, and
+ * twice that many batches may be taken ahead of them. Measured from the first batch handed over (the group join
+ * excluded: the engine's was too) until every message is stored and the group's lag is 0.
+ */
+async function durableFloor(kafka: KafkaGateway, databaseUrl: string, topics: Topics, expected: number): Promise<{ rate: number; stored: number; batches: number }> {
+  const pool = new Pool({ connectionString: databaseUrl, max: FLOOR_CONNECTIONS });
+  for (const sql of FLOOR_DDL) await pool.query(sql);
+  const groupId = `bench-floor-${Date.now()}`;
+  const maxInFlight = FLOOR_CONNECTIONS * 2;
+  const waiting: (() => void)[] = [];
+  const tails = new Map<string, Promise<unknown>>();
+  let inFlight = 0, consumed = 0, stored = 0, batches = 0, started = 0;
+  let failure: unknown;
+  const consumer = await kafka.runBatchConsumer({
+    // the engine's defaults: 6 partition batches in flight, 1 MiB fetches (so ~2,000-message batches, like its transactions)
+    groupId, topics: inputTopics(topics), partitionsConsumedConcurrently: 6, maxBytes: 1024 * 1024,
+    handle: async (batch) => {
+      if (!started) started = Date.now();
+      while (inFlight >= maxInFlight) await new Promise<void>((resolve) => waiting.push(resolve));
+      inFlight++;
+      const rows: string[] = [];
+      for (const m of batch.messages) {
+        const row = floorRow(m);
+        if (row !== undefined) rows.push(row);
+      }
+      const write = pool.query(FLOOR_INSERT, [`[${rows.join(',')}]`]).then((result) => {
+        stored += result.rowCount ?? 0;
+        consumed += batch.messages.length;
+        batches++;
+      }).finally(() => {
+        inFlight--;
+        waiting.shift()?.();
+      });
+      write.catch((error) => (failure ??= error));
+      const partition = `${batch.topic}\u0000${batch.partition}`;
+      const applied = Promise.all([tails.get(partition), write]); // an offset never overtakes an earlier batch's commit
+      tails.set(partition, applied.catch(() => undefined));
+      return { applied };
+    },
+    onCommitError: (error) => (failure ??= error),
+  });
+  try {
+    const deadline = Date.now() + 30 * 60_000;
+    const check = () => {
+      if (failure) throw failure;
+      if (Date.now() > deadline) throw new Error(`the floor consumer timed out (${consumed} of ${expected} messages stored)`);
+    };
+    while (consumed < expected) {
+      check();
+      await sleep(20);
+    }
+    for (;;) {
+      check();
+      const lag = await kafka.lag(groupId, inputTopics(topics)).then((lags) => lags.reduce((sum, l) => sum + l.lag, 0), () => -1);
+      if (lag === 0) break;
+      await sleep(20);
+    }
+    return { rate: expected / ((Date.now() - started) / 1000), stored, batches };
+  } finally {
+    await consumer.stop();
+    await pool.query(`DROP TABLE IF EXISTS ${FLOOR_TABLE}`).catch(() => undefined);
+    await pool.end();
+  }
 }
 
 async function latency(kafka: KafkaGateway, topics: Topics, seconds: number, rate: number): Promise<{ p50: number; p99: number; count: number }> {
@@ -275,6 +463,93 @@ async function textbookBaseline(kafka: KafkaGateway, stream: ScenarioMessage[], 
   }
 }
 
+interface FamilyResult {
+  events: number;
+  rate: number;
+  member: number;
+  lone: number;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? NaN;
+
+/**
+ * One family shape on an engine of its own (fresh database and topic prefix): the load's throughput (first publish →
+ * lag 0 and outbox empty), then a lone account (its own domain, referral and history) added to the same database,
+ * then `FAMILY_SAMPLES` pairs of ONE new usage line, a family member's (the claimant first, then members spread over
+ * the family) and the lone account's, one after the other: publish → the line's input_event row visible, i.e. its
+ * transaction committed (a non-claimant's line writes nothing else; the claimant's and the lone account's also post
+ * a commission in that same transaction).
+ */
+async function familyPhase(shape: 'a' | 'b', family: Family, standard: number): Promise<FamilyResult> {
+  // A client of its own: kafkajs keeps refreshing the metadata of every topic a client ever produced to, and fails
+  // once one of them is deleted (the previous shape's, at its end).
+  const kafka = new KafkaGateway({ brokers: BROKERS, clientId: `bench-family-${shape}` });
+  const prefix = `bench${Date.now().toString(36)}f${shape}.`;
+  const topics = topicNames(prefix);
+  const groupId = `${prefix}commission-engine`;
+  const databaseUrl = testDatabaseUrl(`bench_family_${shape}`);
+  const port = integerOption('port', 3999, 1);
+  await kafka.ensureTopics([...inputTopics(topics), ...outputTopics(topics)].map((topic) => ({ topic, numPartitions: 6 })));
+  const engine = await startEngine({
+    DATABASE_URL: databaseUrl, KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: groupId, HTTP_PORT: String(port),
+    ENGINE_NOW: '2026-11-01T00:00:00Z', LOG_LEVEL: 'warn',
+  }, httpReady(port));
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  const label = `family (${shape})`;
+  try {
+    await sleep(2000); // consumer group join
+    const started = Date.now();
+    await publishMessages(kafka, renameTopics(family.messages, topics), 2000);
+    await settled(kafka, db, groupId, topics);
+    const seconds = (Date.now() - started) / 1000;
+    const rate = family.messages.length / seconds;
+    log(`${label} load: ${family.messages.length} events (${family.customerIds.length} customers in one component, ${family.linesPerCustomer} lines each) in ${seconds.toFixed(1)} s = ${Math.round(rate)} events/s; the standard stream: ${Math.round(standard)} events/s; family / standard = ${(rate / standard).toFixed(2)}`);
+
+    const lone = loneAccount({ idPrefix: `lone${shape}`, lines: family.linesPerCustomer });
+    await publishMessages(kafka, renameTopics(lone.messages, topics));
+    await settled(kafka, db, groupId, topics);
+    const at = Math.max(family.after, lone.after);
+    let k = 0;
+    const committed = async (id: string) =>
+      (await db.query('SELECT EXISTS (SELECT 1 FROM input_event WHERE source = $1 AND event_id = $2) AS done', ['billing', id])).rows[0].done as boolean;
+    const measure = async (customerId: string): Promise<number> => {
+      // the previous sample's output published first, so that each sample starts on an idle engine
+      await pollUntil(async () => (await db.query('SELECT count(*)::int AS n FROM outbox')).rows[0].n === 0, 60_000, 20, 'the outbox to empty');
+      const id = `bench-${shape}-new-line-${++k}`;
+      const line = cloudEvents.usage({ customerId, invoiceLineId: `INV-bench-new-${k}`, amount: '10.00', time: new Date(at + k * 60_000).toISOString(), id });
+      const t0 = process.hrtime.bigint();
+      await publishMessages(kafka, renameTopics([line], topics));
+      await pollUntil(() => committed(id), 5 * 60_000, 2, `the new usage line of ${customerId}`);
+      return Number(process.hrtime.bigint() - t0) / 1e6;
+    };
+    const members: number[] = [];
+    const alone: number[] = [];
+    const picked: string[] = [];
+    for (let i = 0; i < FAMILY_SAMPLES; i++) {
+      // i = 0 is the claimant (the first customer); the others spread over the family
+      const member = family.customerIds[Math.floor((i * family.customerIds.length) / FAMILY_SAMPLES)];
+      picked.push(member);
+      members.push(await measure(member));
+      alone.push(await measure(lone.claimantId));
+    }
+    const member = median(members);
+    const loneMs = median(alone);
+    log(`${label} one new usage line, publish → its input_event row committed, ms: members ${members.map((ms) => ms.toFixed(1)).join(' / ')} (${picked.join(', ')}; the first is the claimant); lone account ${alone.map((ms) => ms.toFixed(1)).join(' / ')}`);
+    log(`${label} load=${Math.round(rate)} ev/s standard=${Math.round(standard)} ev/s load/standard=${(rate / standard).toFixed(2)} member_p50_ms=${member.toFixed(1)} lone_p50_ms=${loneMs.toFixed(1)} ratio=${(member / loneMs).toFixed(2)}` +
+      ` (targets: load within 20% of standard: ${rate >= 0.8 * standard ? 'met' : 'missed'}; member ≤ 2× lone: ${member <= 2 * loneMs ? 'met' : 'missed'})`);
+    return { events: family.messages.length, rate, member, lone: loneMs };
+  } finally {
+    await engine.stop();
+    await db.end();
+    if (!args.includes('--keep')) {
+      await kafka.deleteTopics([...inputTopics(topics), ...outputTopics(topics)]).catch(() => undefined);
+      await dropDatabase(databaseUrl).catch(() => undefined);
+    }
+    await kafka.close();
+  }
+}
+
 async function main(): Promise<void> {
   const prefix = `bench${Date.now().toString(36)}.`;
   const topics = topicNames(prefix);
@@ -314,11 +589,13 @@ async function main(): Promise<void> {
     log(`engine CPU: ${(((cpuSeconds(engine.child.pid!) - cpuBefore) * 1e6) / messages.length).toFixed(0)} µs per event`);
     log(`engine: ${messages.length} events in ${seconds.toFixed(1)} s = ${Math.round(throughput)} events/s (publishing took ${((published - started) / 1000).toFixed(1)} s)`);
 
+    const floor = await durableFloor(kafka, databaseUrl, topics, messages.length);
+    log(`floor (durable): ${Math.round(floor.rate)} events/s: the same ${messages.length} messages read by a fresh group (KafkaGateway), JSON.parse'd, each consumed batch stored by ONE multi-row INSERT … SELECT FROM json_to_recordset($1) (its own transaction; not COPY: pg-copy-streams is not installed) into a logged copy of input_event (primary key, 4 indexes), offsets committed after each database commit (${floor.batches} batches, ${floor.stored} rows, ${FLOOR_CONNECTIONS} connections)`);
+    // The old ceiling, for information only (no longer the ratio's denominator): a consumer that only counts, and a
+    // COPY into an unlogged table without indexes.
     const kafkaRate = await kafkaCeiling(kafka, topics, messages.length);
-    log(`ceiling: bare kafkajs consume ${Math.round(kafkaRate)} events/s`);
     const pgRate = await postgresCeiling(databaseUrl, messages);
-    log(`ceiling: PostgreSQL COPY ${Math.round(pgRate)} rows/s`);
-    const ceiling = Math.min(kafkaRate, pgRate);
+    log(`old ceiling (information only): bare consume ${Math.round(kafkaRate)} events/s, PostgreSQL COPY into an unlogged table ${Math.round(pgRate)} rows/s`);
 
     const lat = LATENCY_SECONDS > 0 ? await latency(kafka, topics, LATENCY_SECONDS, RATE) : { p50: NaN, p99: NaN, count: 0 };
     log(`latency at ${RATE} events/s for ${LATENCY_SECONDS} s: p50 ${lat.p50} ms, p99 ${lat.p99} ms (${lat.count} status events)`);
@@ -330,13 +607,31 @@ async function main(): Promise<void> {
     const textbook = textbookEvents > 0 ? await textbookBaseline(kafka, stream, textbookEvents) : NaN;
     if (textbookEvents > 0) log(`textbook baseline (one @EventPattern call and one transaction per message) on the first ${textbookEvents} events: ${Math.round(textbook)} events/s; the engine: ${(throughput / textbook).toFixed(1)}× that`);
 
-    const line = `bench: events=${messages.length} throughput=${Math.round(throughput)} ceiling=${Math.round(ceiling)} ratio=${(throughput / ceiling).toFixed(2)} p99_ms=${lat.p99} rss_mb=${Math.round(rss)}`;
+    const families: { shape: 'a' | 'b'; result: FamilyResult | undefined }[] = [];
+    if (FAMILY > 0) {
+      const shapes: ['a' | 'b', () => Family][] = [
+        ['a', () => sameDomainFamily({ accounts: FAMILY_ACCOUNTS, linesPerAccount: FAMILY_LINES, idPrefix: 'fama' })],
+        ['b', () => referralCodeFamily({ signups: FAMILY_SIGNUPS, linesPerSignup: FAMILY_SIGNUP_LINES, idPrefix: 'famb' })],
+      ];
+      for (const [shape, build] of shapes) {
+        // a shape that fails (or times out) is reported; the other one and the main figures still are
+        const result = await familyPhase(shape, build(), throughput).catch((error) => {
+          log(`family (${shape}) failed: ${(error as Error).stack ?? error}`);
+          return undefined;
+        });
+        families.push({ shape, result });
+      }
+    }
+
+    const ratio = throughput / floor.rate;
+    const line = `bench: events=${messages.length} throughput=${Math.round(throughput)} floor=${Math.round(floor.rate)} ratio=${ratio.toFixed(2)} p99_ms=${lat.p99} rss_mb=${Math.round(rss)}`;
     const doc = join(repoRoot(), 'docs', 'BENCHMARKS.md');
-    if (!existsSync(doc)) writeFileSync(doc, '# Benchmarks\n\n`npm run bench` appends one row per run.\n\n| date | machine | versions | events | throughput (ev/s) | ceiling (ev/s) | ratio | p50 / p99 ms @ rate | peak RSS MB | late event ms | textbook baseline ev/s (events) |\n|---|---|---|---|---|---|---|---|---|---|---|\n');
+    if (!existsSync(doc)) writeFileSync(doc, `# Benchmarks\n\n\`npm run bench\` appends one row per run.\n\n${ROW_HEADER}`);
     const machine = `${cpus().length} cores ${cpus()[0]?.model.trim() ?? ''}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
     const versions = `node ${process.version}, kafka ${process.env.KAFKA_VERSION ?? '4.1.1'}, ${(await db.query('SHOW server_version')).rows[0].server_version.split(' ')[0]} pg`;
-    // A run that skipped a part (--latency-seconds 0, --late-lines 0, --textbook-events 0: for profiling) adds no row.
-    if (LATENCY_SECONDS > 0 && LATE_LINES > 0 && textbookEvents > 0) appendFileSync(doc, `| ${new Date().toISOString().slice(0, 16).replace('T', ' ')} | ${machine} | ${versions} | ${messages.length} | ${Math.round(throughput)} | ${Math.round(ceiling)} (kafka ${Math.round(kafkaRate)}, pg ${Math.round(pgRate)}) | ${(throughput / ceiling).toFixed(2)} | ${lat.p50} / ${lat.p99} @ ${RATE} | ${Math.round(rss)} | ${lateMs.toFixed(1)} | ${Math.round(textbook)} (${textbookEvents}) |\n`);
+    const familyCell = (r: FamilyResult | undefined) => (r ? `${Math.round(r.rate)} (${r.events}); ${r.member.toFixed(1)} / ${r.lone.toFixed(1)}` : 'failed');
+    // A run that skipped a part (--latency-seconds 0, --late-lines 0, --textbook-events 0, --family 0: for profiling) adds no row.
+    if (LATENCY_SECONDS > 0 && LATE_LINES > 0 && textbookEvents > 0 && FAMILY > 0) appendFileSync(doc, `| ${new Date().toISOString().slice(0, 16).replace('T', ' ')} | ${machine} | ${versions} | ${messages.length} | ${Math.round(throughput)} | ${Math.round(floor.rate)} | ${ratio.toFixed(2)} | ${lat.p50} / ${lat.p99} @ ${RATE} | ${Math.round(rss)} | ${lateMs.toFixed(1)} | ${Math.round(textbook)} (${textbookEvents}) | ${familyCell(families[0]?.result)} | ${familyCell(families[1]?.result)} |\n`);
     console.log(line);
   } finally {
     await engine.stop();

@@ -80,3 +80,13 @@ export async function runDirect<T>(manager: { queryRunner?: unknown } & Queryabl
     q.close();
   }
 }
+
+/**
+ * Awaits statements queued back to back on one connection and throws the error of the first one that failed: the
+ * statements after it fail only with 25P02 (the transaction is aborted), which says nothing about the cause.
+ */
+export async function queuedResults<T extends readonly unknown[]>(statements: readonly [...{ [K in keyof T]: Promise<T[K]> }]): Promise<T> {
+  const settled = await Promise.allSettled(statements);
+  for (const result of settled) if (result.status === 'rejected') throw result.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}

@@ -6,3 +6,4 @@ export * from './test-database';
 export * from './cloud-events';
 export * from './sample-stream';
 export * from './classify-messages';
+export * from './family-stream';

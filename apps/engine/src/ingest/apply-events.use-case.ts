@@ -7,7 +7,7 @@ import {
 import { InboundMessage, MessageProducer, OutboundMessage } from '@engine/messaging';
 import {
   AnomalyRepository, coordinates, DeadLetterRepository, EventStoreRepository, LedgerRepository, lockRuleState, OutboxRepository, Queryable,
-  ReferralStateRepository, runDirect, StoredEvent,
+  queuedResults, ReferralStateRepository, runDirect, StoredEvent,
 } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { accruedMessage, qualifiedMessage, statusChangedMessage } from './output-events';
@@ -155,13 +155,12 @@ export class ApplyEvents {
     const closed = planned.length > 0 ? await this.workingSet.closedPeriods(q) : new Set<string>();
 
     // Queued back to back on the transaction's connection; only the outbox waits, for the new entries' ids.
-    const writes = Promise.all([
+    const [, , , entries] = await queuedResults([
       this.referrals.upsert(q, changes.writes, now),
       this.referrals.appendHistory(q, changes.statusChanges.map((c) => c.change)),
       this.anomalies.record(q, [...family.anomalies, ...evaluation.anomalies]),
+      this.ledger.append(q, planned, closed),
     ]);
-    writes.catch(() => undefined); // awaited below; a failure must not be unhandled meanwhile
-    const entries = await this.ledger.append(q, planned, closed);
     this.workingSet.remember(changes.writes, planned);
     const { topics } = this.options;
     await this.outbox.add(q, [
@@ -169,7 +168,6 @@ export class ApplyEvents {
       ...changes.qualifications.map(({ outcome, version }) => qualifiedMessage(outcome, version, now, topics)),
       ...entries.map((entry) => accruedMessage(entry, topics)),
     ]);
-    await writes;
   }
 
   /**
