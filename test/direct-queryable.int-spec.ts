@@ -5,10 +5,9 @@ import { DataSource } from 'typeorm';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * A transaction's queued statements never outlive it. The regression: a transaction begun on top of another queued its
- * lock and its event-store insert behind a gate, failed before the gate opened, and TypeORM's ROLLBACK went out first;
- * the gate then opened and the insert ran on its own and committed, so the events were stored with none of their rule
- * state (the rebalance fault test with TRANSACTIONS_IN_FLIGHT=2: 1,878 events stored and never applied).
+ * A transaction's queued statements never outlive it. A statement still waiting in the queue when the transaction's
+ * work failed (behind a gate, or behind a failing statement) must never be sent: sent after TypeORM's ROLLBACK, it
+ * would run on its own and commit, and events would be stored with none of their rule state.
  */
 describe('runDirect on the real PostgreSQL', () => {
   const url = testDatabaseUrl('direct');

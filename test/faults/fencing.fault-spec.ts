@@ -1,14 +1,11 @@
 import { topicNames } from '@engine/contracts';
-import { Clock } from '@engine/config';
-import { STANDARD_PROGRAM } from '@engine/domain';
-import { InboundBatch, MessageProducer, OutboundMessage } from '@engine/messaging';
+import { InboundBatch, OutboundMessage } from '@engine/messaging';
 import { createDataSource, openMigratedDataSource } from '@engine/persistence';
 import { cloudEvents as ce, dropDatabase, sampleStream, ScenarioMessage, seededRandom, shuffled, testDatabaseUrl } from '@engine/testing';
 import { DataSource } from 'typeorm';
 import { BatchScheduler } from '../../apps/engine/src/ingest/batch-scheduler';
 import { ApplyEvents } from '../../apps/engine/src/ingest/apply-events.use-case';
 import { ingestLine } from '../support/ingest-line';
-import { EngineMetrics } from '../../apps/engine/src/observability/engine-metrics';
 import { ENGINE_NOW } from './support/fault-context';
 import { faultSeed, recordOutcome } from './support/outcomes';
 import { compareLedger, EngineView, expectationOf, referenceRun } from './support/reference';

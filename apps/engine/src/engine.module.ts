@@ -63,10 +63,10 @@ export class EngineModule {
         {
           provide: BatchScheduler,
           inject: [DATA_SOURCE, ApplyEvents, EngineMetrics, OutboxRelay],
-          useFactory: (ds: DataSource, rules: ApplyEvents, metrics: EngineMetrics, relay: OutboxRelay) => {
+          useFactory: (ds: DataSource, applyEvents: ApplyEvents, metrics: EngineMetrics, relay: OutboxRelay) => {
             const parked = new ParkedEventRepository();
             return new BatchScheduler({
-              apply: (messages) => rules.apply(messages),
+              apply: (messages) => applyEvents.apply(messages),
               park: (records) => ds.transaction((manager) => parked.park(manager, records)),
               topics: config.topics,
               parser: messageParser(config.parseWorkers, config.heapSoftLimitMb > 0 ? PARSE_WORKER_HEAP_SOFT_LIMIT_MB : 0),
@@ -90,7 +90,7 @@ export class EngineModule {
         {
           provide: ExpirySweep,
           inject: [ApplyEvents, OutboxRelay],
-          useFactory: (rules: ApplyEvents, relay: OutboxRelay) => new ExpirySweep(rules, () => relay.kick()),
+          useFactory: (applyEvents: ApplyEvents, relay: OutboxRelay) => new ExpirySweep(applyEvents, () => relay.kick()),
         },
         EngineRuntime,
       ],

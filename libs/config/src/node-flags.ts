@@ -5,9 +5,8 @@
  *
  * `--max-semi-space-size=16`: Node 20's own young generation (2 × 16 MB), written out so that it is one place to
  * change. From 2026-11-30 it was 32: a transaction's objects live across its database round trips, and the bigger
- * young generation copied them less (engine CPU per event 61–62 against 66–68 µs in paired drains). Since two
- * transactions can be in flight (2026-12-01) the engine has CPU to spare on the 2-core benchmark machine but not
- * memory: 16 is part of the default memory budget (peak RSS ~300 MB, docs/BENCHMARKS.md). Later flags override it
+ * young generation copied them less (engine CPU per event 61–62 against 66–68 µs in paired drains). 16 is part of
+ * the default memory budget (peak RSS ~300 MB, docs/BENCHMARKS.md). Later flags override it
  * (`node --max-semi-space-size=32 …`, or the benchmark's `BENCH_ENGINE_FLAGS`).
  */
 export const ENGINE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16'];

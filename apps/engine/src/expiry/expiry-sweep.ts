@@ -6,7 +6,7 @@ import { ApplyEvents } from '../ingest/apply-events.use-case';
  */
 export class ExpirySweep {
   constructor(
-    private readonly rules: ApplyEvents,
+    private readonly applyEvents: ApplyEvents,
     private readonly afterCommit: () => void,
     private readonly chunk = 500,
   ) {}
@@ -15,7 +15,7 @@ export class ExpirySweep {
   async run(): Promise<number> {
     let total = 0;
     for (;;) {
-      const count = await this.rules.expireDue(this.chunk);
+      const count = await this.applyEvents.expireDue(this.chunk);
       total += count;
       if (count > 0) this.afterCommit();
       if (count < this.chunk) return total;

@@ -135,7 +135,12 @@ export class ApplyEvents {
     const decided = new Set(verdicts.map((v) => v.submission.referralId));
     const claimants = new Set(verdicts.flatMap((v) => (v.claimedBy ? [v.claimedBy.customerId] : [])));
     const claims = await this.workingSet.claimsOf(q, [...touched.customers].filter((c) => !claimants.has(c)));
-    const reached = [...claims].filter(([, referralId]) => !decided.has(referralId));
+    const reached: [customerId: string, referralId: string][] = [];
+    for (const [customerId, referralId] of claims) {
+      if (decided.has(referralId)) continue; // its family was just decided, with its claimant's facts
+      decided.add(referralId);
+      reached.push([customerId, referralId]);
+    }
     if (reached.length > 0) {
       await this.workingSet.eventsUnder(q, reached.flatMap(([customerId, referralId]) => [referralKey(referralId), signupsKey(customerId)]));
       for (const [customerId, referralId] of reached) {

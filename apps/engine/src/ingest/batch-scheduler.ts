@@ -124,12 +124,19 @@ export class BatchScheduler {
           group.push(this.queue.shift()!);
         }
         const started = process.hrtime.bigint();
+        let report: BatchReport | null = null;
         try {
-          const report = await this.applyIsolating(group.flatMap((q) => q.messages), this.maxAttempts);
-          this.options.onCommitted?.(report, group.map((q) => q.batch), started);
-          for (const queued of group) queued.resolve(report);
+          report = await this.applyIsolating(group.flatMap((q) => q.messages), this.maxAttempts);
         } catch (error) {
           for (const queued of group) queued.reject(error); // only when closed meanwhile
+        }
+        if (report) {
+          for (const queued of group) queued.resolve(report);
+          try {
+            this.options.onCommitted?.(report, group.map((q) => q.batch), started);
+          } catch {
+            // metrics and notifications must not undo a commit
+          }
         }
         this.queuedMessages -= size;
         if (this.queuedMessages < this.maxQueuedMessages) for (const wake of this.spaceWaiters.splice(0)) wake();
@@ -145,14 +152,17 @@ export class BatchScheduler {
    * `maxAttempts` tries in all and are then set aside. Throws only when the scheduler is closed.
    */
   private async applyIsolating(messages: IngestMessage[], tries: number): Promise<BatchReport> {
+    const limit = messages.length === 1 ? this.maxAttempts : tries; // a message alone gets its own tries
+    let failures = 0; // outages do not count: nothing is wrong with the messages
     for (let attempt = 1; ; attempt++) {
       try {
         return { ...(await this.options.apply(messages)), parked: 0 };
       } catch (error) {
         if (this.closed) throw error;
         this.options.onFailure?.(error, attempt, messages.length);
-        const limit = messages.length === 1 ? this.maxAttempts : tries; // a message alone gets its own tries
-        if (isOutage(error) || attempt < limit) {
+        const outage = isOutage(error);
+        if (!outage) failures++;
+        if (outage || failures < limit) {
           await sleep(Math.min(100 * 2 ** Math.min(attempt, 10), this.maxBackoffMs));
           continue;
         }
@@ -162,7 +172,7 @@ export class BatchScheduler {
           const second = await this.applyIsolating(messages.slice(half), 1);
           return sum(first, second);
         }
-        const report = await this.setAside(messages[0], error, attempt);
+        const report = await this.setAside(messages[0], error, failures);
         if (report) return report;
         await sleep(this.maxBackoffMs); // could not even set it aside (the database went away): try again
       }
@@ -208,16 +218,19 @@ function sqlState(error: unknown): string | undefined {
 
 /**
  * The database or the broker is unreachable, or the transaction lost a race: nothing about these messages, so
- * they are retried as they are until it passes (SQLSTATE 08 connection, 53 resources, 57P shutdown, 40 rollback;
- * socket errors; the driver's lost connections; kafkajs errors of the DLQ producer).
+ * they are retried as they are until it passes (SQLSTATE 08 connection, 53 resources, 57P shutdown, 40 rollback,
+ * 58 system error, 25006 a read-only node after a failover; socket errors; the driver's lost connections; kafkajs
+ * errors of the DLQ producer that kafkajs itself calls retriable). A non-retriable kafkajs error (a dead letter too
+ * large for the DLQ topic, a missing topic) is not an outage: it is isolated and parked like any other failure.
  */
 export function isOutage(error: unknown): boolean {
   const code = sqlState(error);
-  if (code && /^(08|53|57P|40)/.test(code)) return true;
+  if (code && /^(08|53|57P|40|58|25006)/.test(code)) return true;
   if (code && /^E[A-Z]+$/.test(code)) return true; // ECONNREFUSED, ECONNRESET, ETIMEDOUT, EPIPE…
-  const name = (error as Error | null)?.name ?? '';
-  const message = (error as Error | null)?.message ?? '';
-  return name.startsWith('KafkaJS') || /Connection terminated|not queryable|connection error|timeout exceeded when trying to connect|ECONNREFUSED/i.test(message);
+  const e = error as (Error & { retriable?: boolean }) | null;
+  const name = e?.name ?? '';
+  if (name.startsWith('KafkaJS')) return name !== 'KafkaJSNonRetriableError' && e?.retriable !== false;
+  return /Connection terminated|not queryable|connection error|timeout exceeded when trying to connect|ECONNREFUSED/i.test(e?.message ?? '');
 }
 
 /** Input the database cannot hold (SQLSTATE 22 data exception, 54 program limit): bad data, for the DLQ. */

@@ -15,11 +15,15 @@ export class ParkedEvents {
     return this.repository.waiting(this.db, limit);
   }
 
-  /** Republishes every waiting parked message (in parking order, per topic); returns how many. */
+  /**
+   * Republishes every message parked before this call (in parking order, per topic); returns how many. Those parked
+   * again meanwhile (the fault is still there) wait for the next retry.
+   */
   async retry(): Promise<number> {
+    const upTo = await this.repository.lastId(this.db);
     let total = 0;
     for (;;) {
-      const parked = await this.repository.waiting(this.db, 500);
+      const parked = await this.repository.waiting(this.db, 500, upTo);
       if (parked.length === 0) return total;
       const producer = await this.producer();
       for (const topic of new Set(parked.map((p) => p.topic))) {

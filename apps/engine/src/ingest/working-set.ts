@@ -39,9 +39,9 @@ export class WorkingSet {
     private readonly ledger = new LedgerRepository(),
   ) {}
 
-  /** Entries held: events once per key they are listed under, claims, referral rows, referrals' ledger cells. */
+  /** Entries held: keys, and events once per key they are listed under; claims; referral rows; referrals with their cells. */
   get size(): number {
-    return this.eventEntries + this.claims.size + this.referrals.size + this.posted.size;
+    return this.events.size + this.eventEntries + this.claims.size + this.referrals.size + this.posted.size;
   }
 
   /** Call in the transaction, right after taking the rule-state lock, with the version it returned. */

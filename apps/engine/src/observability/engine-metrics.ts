@@ -14,7 +14,7 @@ export class EngineMetrics {
   readonly published = new Counter({ name: 'engine_events_published_total', help: 'Output events published, per topic', labelNames: ['topic'], registers: [this.registry] });
   readonly parked = new Counter({ name: 'engine_events_parked_total', help: 'Valid messages parked because applying them kept failing', registers: [this.registry] });
   readonly parkedWaiting = new Gauge({ name: 'engine_parked_events', help: 'Parked messages waiting for a retry (npm run parked -- retry)', registers: [this.registry] });
-  readonly batchFailures = new Counter({ name: 'engine_batch_failures_total', help: 'Batch attempts that failed and were retried', registers: [this.registry] });
+  readonly batchFailures = new Counter({ name: 'engine_batch_failures_total', help: 'Transaction attempts that failed (then retried, split to isolate the failing messages, or parked)', registers: [this.registry] });
 
   /** One committed transaction: the partition batches it merged (topic, size), and what became of their messages. */
   recordBatch(parts: readonly (readonly [string, number])[], report: { applied: number; duplicates: number; deadLetters: readonly string[] }, startedNs: bigint): void {

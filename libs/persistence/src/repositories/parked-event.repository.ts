@@ -38,17 +38,22 @@ export class ParkedEventRepository {
     }
   }
 
-  /** Parked events not retried since they were parked, oldest first. */
-  async waiting(q: Queryable, limit = 1_000): Promise<ParkedEvent[]> {
+  /** Parked events not retried since they were parked (up to id `upTo`), oldest first. */
+  async waiting(q: Queryable, limit = 1_000, upTo: string | null = null): Promise<ParkedEvent[]> {
     const rows: any[] = await q.query(
       `SELECT id::text, topic, kafka_partition, kafka_offset::text, message_key, message_value, source, event_id, error_code, error_message, attempts, parked_at, retried_at
-         FROM parked_event WHERE retried_at IS NULL ORDER BY id LIMIT $1`,
-      [limit],
+         FROM parked_event WHERE retried_at IS NULL AND ($2::bigint IS NULL OR id <= $2::bigint) ORDER BY id LIMIT $1`,
+      [limit, upTo],
     );
     return rows.map((r) => ({
       id: r.id, topic: r.topic, partition: r.kafka_partition, offset: r.kafka_offset, key: r.message_key, value: r.message_value, source: r.source,
       eventId: r.event_id, errorCode: r.error_code, errorMessage: r.error_message, attempts: r.attempts, parkedAt: r.parked_at, retriedAt: r.retried_at,
     }));
+  }
+
+  async lastId(q: Queryable): Promise<string | null> {
+    const [{ id }]: { id: string | null }[] = await q.query(`SELECT max(id)::text AS id FROM parked_event`);
+    return id;
   }
 
   async countWaiting(q: Queryable): Promise<number> {
