@@ -15,7 +15,7 @@ import { Client, Pool } from 'pg';
 
 /**
  * `npm run bench [-- --events 200000 --latency-seconds 60 --rate 2000 --late-lines 10000 --late-samples 5 --textbook-events 20000
- * --floor-connections 3 --family 1 --family-accounts 2000 --family-lines 50 --family-signups 500 --family-signup-lines 10 --family-samples 7]`:
+ * --floor-connections 3 --family 1 --family-accounts 2000 --family-lines 50 --family-signups 500 --family-signup-lines 50 --family-samples 7]`:
  * end-to-end throughput against this machine's durable floor (the same messages consumed and stored, one transaction per
  * batch, into a logged copy of the event store, offsets committed after), latency at a steady load, peak RSS, the cost
  * of a late event, the textbook design, and the family shapes (many accounts in one rule component). Prints one
@@ -33,7 +33,7 @@ const FAMILY = integerOption('family', 1);
 const FAMILY_ACCOUNTS = integerOption('family-accounts', 2000, 1);
 const FAMILY_LINES = integerOption('family-lines', 50, 1);
 const FAMILY_SIGNUPS = integerOption('family-signups', 500, 1);
-const FAMILY_SIGNUP_LINES = integerOption('family-signup-lines', 10, 1);
+const FAMILY_SIGNUP_LINES = integerOption('family-signup-lines', 50, 1);
 const FAMILY_SAMPLES = integerOption('family-samples', 7, 1);
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const log = (text: string) => console.log(`bench: ${text}`);
