@@ -14,6 +14,24 @@ function touch<K, V>(map: Map<K, V>, key: K): V | undefined {
 }
 
 /**
+ * The values of `keys` in `cache` (most recently used), loading the missing ones first; a key the loader does not
+ * answer is remembered as having none (null) and left out of the result.
+ */
+async function readThrough<V>(cache: Map<string, V | null>, keys: string[], load: (missing: string[]) => Promise<Map<string, V>>): Promise<Map<string, V>> {
+  const missing = keys.filter((key) => !cache.has(key));
+  if (missing.length > 0) {
+    const loaded = await load(missing);
+    for (const key of missing) cache.set(key, loaded.get(key) ?? null);
+  }
+  const out = new Map<string, V>();
+  for (const key of keys) {
+    const value = touch(cache, key);
+    if (value) out.set(key, value);
+  }
+  return out;
+}
+
+/**
  * What the rules read, kept in memory between transactions and read through from the database: stored events by link
  * key (each loaded key lists every stored event under it), the referral each customer claimed, referral rows and
  * their posted ledger cells. It is trusted only while this instance is the last writer: the rule-state version its
@@ -121,32 +139,11 @@ export class WorkingSet {
 
   /** The referral each of these customers claimed, for those that claimed one. */
   async claimsOf(q: Queryable, customerIds: Iterable<string>): Promise<Map<string, string>> {
-    const wanted = [...customerIds];
-    const missing = wanted.filter((c) => !this.claims.has(c));
-    if (missing.length > 0) {
-      const loaded = await this.referralRows.claimsOf(q, missing);
-      for (const customerId of missing) this.claims.set(customerId, loaded.get(customerId) ?? null);
-    }
-    const out = new Map<string, string>();
-    for (const customerId of wanted) {
-      const referralId = touch(this.claims, customerId);
-      if (referralId) out.set(customerId, referralId);
-    }
-    return out;
+    return readThrough(this.claims, [...customerIds], (missing) => this.referralRows.claimsOf(q, missing));
   }
 
   async storedReferrals(q: Queryable, referralIds: string[]): Promise<Map<string, StoredReferral>> {
-    const missing = referralIds.filter((id) => !this.referrals.has(id));
-    if (missing.length > 0) {
-      const loaded = await this.referralRows.load(q, missing);
-      for (const id of missing) this.referrals.set(id, loaded.get(id) ?? null);
-    }
-    const out = new Map<string, StoredReferral>();
-    for (const id of referralIds) {
-      const stored = touch(this.referrals, id);
-      if (stored) out.set(id, stored);
-    }
-    return out;
+    return readThrough(this.referrals, referralIds, (missing) => this.referralRows.load(q, missing));
   }
 
   async postedCells(q: Queryable, referralIds: string[]): Promise<PostedCell[]> {
