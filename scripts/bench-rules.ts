@@ -1,4 +1,4 @@
-import { evaluate, planLedgerEntries, PostedCell, STANDARD_PROGRAM } from '@engine/domain';
+import { evaluate, planLedgerEntries, PostedCell, STANDARD_RULES } from '@engine/domain';
 import { integerOption } from '@engine/config';
 import { activated, day, signedUp, submitted, usage } from '../libs/domain/src/testing/event-factory';
 
@@ -15,7 +15,7 @@ const WARMUP = 5;
 const story = [submitted({ referralId: 'r1', partnerId: 'p1', at: 0 }), signedUp({ customerId: 'c1', at: 1 }), activated({ customerId: 'c1', at: 2 })];
 const lines = Array.from({ length: LINES }, (_, i) => usage({ customerId: 'c1', amount: '7.00', at: { ms: day(3) + i * 60_000 } }));
 const now = day(30);
-const before = evaluate([...story, ...lines], now, STANDARD_PROGRAM);
+const before = evaluate([...story, ...lines], now, STANDARD_RULES);
 const posted: PostedCell[] = before.amounts.map((a) => ({
   referralId: a.referralId, partnerId: a.partnerId, customerId: a.customerId, slot: a.slot, currency: a.currency, effectiveAt: a.effectiveAt,
   amount: a.amount, sourceEventId: a.sourceEventId,
@@ -27,9 +27,9 @@ let corrections = 0;
 for (let round = 0; round < WARMUP + ROUNDS; round++) {
   const late = usage({ customerId: 'c1', amount: '7.00', at: { ms: day(3) + Math.floor(LINES / 2) * 60_000 + 30_000 + round } });
   const t0 = process.hrtime.bigint();
-  const after = evaluate([...story, ...lines, late], now, STANDARD_PROGRAM);
+  const after = evaluate([...story, ...lines, late], now, STANDARD_RULES);
   const t1 = process.hrtime.bigint();
-  corrections = planLedgerEntries(after.amounts, posted).length;
+  corrections = planLedgerEntries(after.amounts, posted, after.programs).length;
   const t2 = process.hrtime.bigint();
   if (round < WARMUP) continue;
   evaluateMs.push(Number(t1 - t0) / 1e6);

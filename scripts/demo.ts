@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '@engine/config';
-import { inputTopics } from '@engine/contracts';
+import { inputTopics, TOPICS, TopicName } from '@engine/contracts';
 import { KafkaGateway } from '@engine/messaging';
 import { pollUntil, publishMessages, repoRoot, sampleStream } from '@engine/testing';
 import { DataSource } from 'typeorm';
@@ -83,8 +83,11 @@ The API is at ${api}  (OpenAPI: ${api}/docs, metrics: ${api}/metrics)
   step('the engine keeps running; Ctrl-C to stop');
 }
 
-function topicName(topic: string): 'referrals' | 'lifecycle' | 'billing' {
-  return topic.startsWith('partner.') ? 'referrals' : topic.startsWith('customer.') ? 'lifecycle' : 'billing';
+/** The name of a contract topic as the sample stream writes it (partner.referrals.v1 and partner.accounts.v1 share a prefix). */
+function topicName(topic: string): TopicName {
+  const name = (Object.keys(TOPICS) as TopicName[]).find((n) => TOPICS[n] === topic);
+  if (name === undefined) throw new Error(`${topic} is not a topic of the contract`);
+  return name;
 }
 
 async function get(url: string, key: string): Promise<string> {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Clock, loadConfig } from '@engine/config';
-import { isPeriod, STANDARD_PROGRAM } from '@engine/domain';
+import { isPeriod, MINIMUM_PAYOUTS } from '@engine/domain';
 import { openMigratedDataSource } from '@engine/persistence';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const dataSource = await openMigratedDataSource(config.databaseUrl, 2);
   try {
-    const payouts = new PayoutService(dataSource, new Clock(config.engineNow), STANDARD_PROGRAM);
+    const payouts = new PayoutService(dataSource, new Clock(config.engineNow), { minimumPayouts: MINIMUM_PAYOUTS });
     const ledger = new LedgerExportService(dataSource);
     const { period } = options;
 

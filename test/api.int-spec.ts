@@ -280,11 +280,11 @@ describe('HTTP API on the running engine', () => {
         `SELECT entry_id::text, type, source_event_id, created_at FROM ledger_entry WHERE partner_id = 'P-002' AND booked_period = '2026-07' ORDER BY entry_id`,
       );
       const expected =
-        'entry_id,booked_period,effective_period,partner_id,referral_id,customer_id,type,amount,currency,source_event_id,effective_at,created_at\r\n' +
+        'entry_id,booked_period,effective_period,partner_id,referral_id,customer_id,type,amount,currency,source_event_id,effective_at,created_at,program_id,program_version,release_at\r\n' +
         rows
           .map((r) => {
             const amount = ({ QUALIFICATION_BONUS: '50.00', USAGE_COMMISSION: '10.00' } as Record<string, string>)[r.type];
-            return `${r.entry_id},2026-07,2026-07,P-002,R-2,"C-2,""beta""",${r.type},${amount},EUR,${r.source_event_id},2026-07-12T10:00:00.000Z,${r.created_at.toISOString()}\r\n`;
+            return `${r.entry_id},2026-07,2026-07,P-002,R-2,"C-2,""beta""",${r.type},${amount},EUR,${r.source_event_id},2026-07-12T10:00:00.000Z,${r.created_at.toISOString()},standard,1,2026-07-12T10:00:00.000Z\r\n`;
           })
           .join('');
       expect(rows.length).toBe(2);
@@ -308,7 +308,7 @@ describe('HTTP API on the running engine', () => {
       const empty = await api('GET', '/v1/ledger?period=2020-01', { key: KEYS.finance });
       expect(empty.json).toEqual([]);
       const emptyCsv = await api('GET', '/v1/ledger?period=2020-01&format=csv', { key: KEYS.finance });
-      expect(emptyCsv.text).toBe('entry_id,booked_period,effective_period,partner_id,referral_id,customer_id,type,amount,currency,source_event_id,effective_at,created_at\r\n');
+      expect(emptyCsv.text).toBe('entry_id,booked_period,effective_period,partner_id,referral_id,customer_id,type,amount,currency,source_event_id,effective_at,created_at,program_id,program_version,release_at\r\n');
     });
   });
 

@@ -1,6 +1,7 @@
-import { eventKey, factsKey, InputEvent, referralKey, signupsKey } from '@engine/domain';
+import { eventKey, factsKey, InputEvent, partnerKey, referralKey, signupsKey, submittedByKey } from '@engine/domain';
 import { EventStoreRepository, openMigratedDataSource, runDirect, StoredEvent } from '@engine/persistence';
-import { dropDatabase, testDatabaseUrl } from '@engine/testing';
+import { parseMessage } from '@engine/contracts';
+import { cloudEvents, dropDatabase, testDatabaseUrl } from '@engine/testing';
 import { DataSource } from 'typeorm';
 
 const TIME = Date.parse('2026-10-01T00:00:00Z');
@@ -14,12 +15,17 @@ const activation = (source: string, id: string): StoredEvent => {
 function everyType(source: string): StoredEvent[] {
   const odd = 'tab\there, line\nbreak, cr\r, back\\slash \\N, "quoted", ünïcødé 💶';
   const events: InputEvent[] = [
-    { type: 'referral.submitted', source, id: 'e1', time: TIME, referralId: `R-${odd}`, partnerId: 'P\t1', partnerDomain: 'partner.example', prospectDomain: 'acme.example', channel: 'web' },
+    { type: 'referral.submitted', source, id: 'e1', time: TIME, referralId: `R-${odd}`, partnerId: 'P\t1', partnerDomain: 'partner.example', prospectDomain: 'acme.example', region: `eu-${odd}`, channel: 'web' },
     { type: 'customer.signed_up', source, id: 'e2', time: TIME + 1, customerId: 'C\\1', emailDomain: 'acme.example', referralCode: null, priorAccount: true },
     { type: 'customer.signed_up', source, id: 'e3', time: TIME + 2, customerId: 'C2', emailDomain: 'acme.example', referralCode: `R-${odd}`, priorAccount: false },
     { type: 'customer.activated', source, id: 'e4', time: TIME + 3, customerId: 'C\n1' },
     { type: 'billing.usage_billed', source, id: 'e5', time: TIME + 4, customerId: 'C\\1', invoiceLineId: `L-${odd}`, productCode: 'compute.vm', amount: 999_999_999_999_999n, currency: 'JPY' },
     { type: 'billing.refunded', source, id: 'e6', time: TIME + 5, customerId: 'C\\1', refundId: 'F\r1', invoiceLineId: `L-${odd}`, amount: 1n, currency: 'EUR' },
+    { type: 'partner.approved', source, id: 'e7', time: TIME + 6, partnerId: 'P\t1', group: `G-${odd}` },
+    { type: 'partner.group_changed', source, id: 'e8', time: TIME + 7, partnerId: 'P\t1', group: 'default' },
+    { type: 'partner.suspended', source, id: 'e9', time: TIME + 8, partnerId: 'P\t1', reason: odd },
+    { type: 'partner.reinstated', source, id: 'e10', time: TIME + 9, partnerId: 'P\t1', reason: null },
+    { type: 'partner.terminated', source, id: 'e11', time: TIME + 10, partnerId: 'P\t1', reason: '' },
   ];
   return events.map((event, i) => ({ event, hash: `h\t${i}`, origin: { topic: 'in\\topic', partition: 3, offset: String(9_007_199_254_740_993n + BigInt(i)) } }));
 }
@@ -61,11 +67,57 @@ describe('event store insert', () => {
     expect(inserted.size).toBe(events.length);
     const customers = ['C\\1', 'C2', 'C\n1'];
     const loaded = await store.loadLinked(dataSource, [
-      referralKey((events[0].event as { referralId: string }).referralId), ...customers.map(signupsKey), ...customers.map(factsKey),
+      referralKey((events[0].event as { referralId: string }).referralId), ...customers.map(signupsKey), ...customers.map(factsKey), partnerKey('P\t1'),
     ]);
-    expect(loaded.filter((e) => e.source === 'types').sort((a, b) => a.id.localeCompare(b.id))).toEqual(events.map((s) => s.event));
-    const origins = await dataSource.query(`SELECT payload_hash, topic, kafka_partition, kafka_offset::text FROM input_event WHERE source = 'types' ORDER BY event_id`);
+    const byId = (list: InputEvent[]) => [...list].sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+    expect(byId(loaded.filter((e) => e.source === 'types'))).toEqual(events.map((s) => s.event));
+    const origins = await dataSource.query(`SELECT payload_hash, topic, kafka_partition, kafka_offset::text FROM input_event WHERE source = 'types' ORDER BY time_ms`);
     expect(origins).toEqual(events.map((s) => ({ payload_hash: s.hash, topic: s.origin.topic, kafka_partition: s.origin.partition, kafka_offset: s.origin.offset })));
+  });
+
+  it('reads every event back with the fields in the order parseMessage gives them (the same object shapes)', async () => {
+    const time = '2026-10-01T00:00:00Z';
+    const messages = [
+      cloudEvents.submitted({ referralId: 'R-shape', partnerId: 'P-shape', domain: 'shape.example', region: 'eu-west-1', time, id: 'shape-1' }),
+      cloudEvents.signedUp({ customerId: 'C-shape', domain: 'shape.example', referralCode: 'R-shape', time, id: 'shape-2' }),
+      cloudEvents.activated({ customerId: 'C-shape', time, id: 'shape-3' }),
+      cloudEvents.usage({ customerId: 'C-shape', invoiceLineId: 'L-shape', amount: '10.00', time, id: 'shape-4' }),
+      cloudEvents.refunded({ customerId: 'C-shape', refundId: 'F-shape', invoiceLineId: 'L-shape', amount: '1.00', time, id: 'shape-5' }),
+      cloudEvents.partnerApproved({ partnerId: 'P-shape', time, id: 'shape-6' }),
+      cloudEvents.partnerGroupChanged({ partnerId: 'P-shape', group: 'gold', time, id: 'shape-7' }),
+      cloudEvents.partnerSuspended({ partnerId: 'P-shape', reason: 'review', time, id: 'shape-8' }),
+      cloudEvents.partnerReinstated({ partnerId: 'P-shape', time, id: 'shape-9' }),
+      cloudEvents.partnerTerminated({ partnerId: 'P-shape', time, id: 'shape-10' }),
+    ];
+    const parsed = messages.map((m) => parseMessage(m.topic, m.value).event);
+    const events = parsed.map((event, i): StoredEvent => ({ event, hash: `h-${i}`, origin: { topic: messages[i].topic, partition: 0, offset: String(i) } }));
+    await dataSource.transaction((m) => runDirect(m, (q) => store.insertNew(q, events)));
+    const loaded = await store.loadLinked(dataSource, [referralKey('R-shape'), signupsKey('C-shape'), factsKey('C-shape'), partnerKey('P-shape')]);
+    const byId = new Map(loaded.map((e) => [e.id, e]));
+    for (const event of parsed) {
+      expect(byId.get(event.id)).toEqual(event);
+      expect(Object.keys(byId.get(event.id)!)).toEqual(Object.keys(event));
+    }
+  });
+
+  it("reads a partner's partner events and a partner's submissions by partner, and a submission's region as stored (null included)", async () => {
+    const stored = (event: InputEvent): StoredEvent => ({ event, hash: `hash-${event.id}`, origin: { topic: 't', partition: 0, offset: '0' } });
+    const submission = (id: string, partnerId: string, region: string | null): InputEvent => ({
+      type: 'referral.submitted', source: 'partners', id, time: TIME, referralId: `R-${id}`, partnerId, partnerDomain: 'p.example', prospectDomain: `${id}.example`, region, channel: 'web',
+    });
+    const s1 = submission('s1', 'PA', 'us-east-1'), s2 = submission('s2', 'PA', null), s3 = submission('s3', 'PB', 'eu-west-1');
+    const approvedA: InputEvent = { type: 'partner.approved', source: 'partners', id: 'a1', time: TIME, partnerId: 'PA', group: 'gold' };
+    const suspendedA: InputEvent = { type: 'partner.suspended', source: 'partners', id: 'a2', time: TIME + 1, partnerId: 'PA', reason: null };
+    const approvedB: InputEvent = { type: 'partner.approved', source: 'partners', id: 'b1', time: TIME, partnerId: 'PB', group: 'default' };
+    await dataSource.transaction((m) => runDirect(m, (q) => store.insertNew(q, [s1, s2, s3, approvedA, suspendedA, approvedB].map(stored))));
+
+    const ids = async (keys: string[]) => (await store.loadLinked(dataSource, keys)).filter((e) => e.source === 'partners').map((e) => e.id).sort();
+    expect(await ids([partnerKey('PA')])).toEqual(['a1', 'a2']); // its partner events, not its submissions
+    expect(await ids([submittedByKey('PA')])).toEqual(['s1', 's2']); // its submissions, not its partner events
+    expect(await ids([partnerKey('PB'), submittedByKey('PB')])).toEqual(['b1', 's3']);
+    expect(await ids([partnerKey('PC'), submittedByKey('PC')])).toEqual([]);
+    const loaded = await store.loadLinked(dataSource, [submittedByKey('PA'), partnerKey('PA')]);
+    expect(loaded.filter((e) => e.source === 'partners').sort((a, b) => a.id.localeCompare(b.id))).toEqual([approvedA, suspendedA, s1, s2]);
   });
 
 });

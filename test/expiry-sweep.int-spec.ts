@@ -1,5 +1,5 @@
 import { Clock } from '@engine/config';
-import { STANDARD_PROGRAM } from '@engine/domain';
+import { STANDARD_RULES } from '@engine/domain';
 import { cloudEvents as ce } from '@engine/testing';
 import { DataSource } from 'typeorm';
 import { DATA_SOURCE } from '../apps/engine/src/engine.tokens';
@@ -42,7 +42,7 @@ describe('expiry sweep', () => {
     const app = harness.app!;
     const relay = app.get(OutboxRelay);
     const rules = new ApplyEvents({
-      dataSource: app.get<DataSource>(DATA_SOURCE), program: STANDARD_PROGRAM, topics: harness.config.topics, clock: new Clock(Date.parse('2027-01-10T00:00:00Z')),
+      dataSource: app.get<DataSource>(DATA_SOURCE), settings: STANDARD_RULES, topics: harness.config.topics, clock: new Clock(Date.parse('2027-01-10T00:00:00Z')),
       producer: () => harness.kafka.getProducer(),
     });
     const sweep = new ExpirySweep(rules, () => relay.kick());

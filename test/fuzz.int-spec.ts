@@ -30,6 +30,8 @@ interface FuzzMessage {
 const TOPIC_OF_TYPE: Record<string, string> = {
   'referral.submitted': TOPICS.referrals, 'customer.signed_up': TOPICS.lifecycle, 'customer.activated': TOPICS.lifecycle,
   'billing.usage_billed': TOPICS.billing, 'billing.refunded': TOPICS.billing,
+  'partner.approved': TOPICS.partners, 'partner.group_changed': TOPICS.partners, 'partner.suspended': TOPICS.partners,
+  'partner.reinstated': TOPICS.partners, 'partner.terminated': TOPICS.partners,
 };
 const REQUIRED_DATA: Record<string, string[]> = {
   'referral.submitted': ['referralId', 'partnerId', 'partnerDomain', 'prospect', 'channel'],
@@ -37,6 +39,11 @@ const REQUIRED_DATA: Record<string, string[]> = {
   'customer.activated': ['customerId'],
   'billing.usage_billed': ['customerId', 'invoiceLineId', 'productCode', 'amount', 'currency'],
   'billing.refunded': ['customerId', 'refundId', 'invoiceLineId', 'amount', 'currency'],
+  'partner.approved': ['partnerId'],
+  'partner.group_changed': ['partnerId', 'group'],
+  'partner.suspended': ['partnerId'],
+  'partner.reinstated': ['partnerId'],
+  'partner.terminated': ['partnerId'],
 };
 const STORED_STRINGS: Record<string, string[]> = {
   'referral.submitted': ['referralId', 'partnerId', 'channel'],
@@ -198,7 +205,10 @@ describe('hostile input fuzz (Kafka and HTTP)', () => {
 
   async function publish(messages: FuzzMessage[]): Promise<void> {
     const producer = await harness.kafka.getProducer();
-    const byName: Record<string, string> = { [TOPICS.referrals]: harness.config.topics.referrals, [TOPICS.lifecycle]: harness.config.topics.lifecycle, [TOPICS.billing]: harness.config.topics.billing };
+    const byName: Record<string, string> = {
+      [TOPICS.referrals]: harness.config.topics.referrals, [TOPICS.lifecycle]: harness.config.topics.lifecycle, [TOPICS.billing]: harness.config.topics.billing,
+      [TOPICS.partners]: harness.config.topics.partners,
+    };
     for (let i = 0; i < messages.length; i += 500) {
       const byTopic = new Map<string, OutboundMessage[]>();
       for (const m of messages.slice(i, i + 500)) {

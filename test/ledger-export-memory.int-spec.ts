@@ -67,7 +67,7 @@ describe(`ledger export of ${ROWS.toLocaleString('en')} entries`, () => {
       `ledger export: ${(lines - 1).toLocaleString('en')} rows, ${(bytes / 2 ** 20).toFixed(1)} MiB of CSV in ${seconds.toFixed(1)} s ` +
         `(${Math.round((lines - 1) / seconds).toLocaleString('en')} rows/s); RSS ${(baseline / 2 ** 20).toFixed(0)} → peak ${(peak / 2 ** 20).toFixed(0)} MiB, growth ${growthMb.toFixed(1)} MiB`,
     );
-    expect(firstLine.split('\r\n')[0]).toBe('entry_id,booked_period,effective_period,partner_id,referral_id,customer_id,type,amount,currency,source_event_id,effective_at,created_at');
+    expect(firstLine.split('\r\n')[0]).toBe('entry_id,booked_period,effective_period,partner_id,referral_id,customer_id,type,amount,currency,source_event_id,effective_at,created_at,program_id,program_version,release_at');
     expect(lines - 1).toBe(ROWS);
     expect(growthMb).toBeLessThan(MAX_GROWTH_MB);
   }, 300_000);

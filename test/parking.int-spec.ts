@@ -1,4 +1,4 @@
-import { evaluate, Program, STANDARD_PROGRAM } from '@engine/domain';
+import { evaluate, RuleSettings, STANDARD_RULES } from '@engine/domain';
 import { KafkaGateway } from '@engine/messaging';
 import { cloudEvents as ce, ScenarioMessage } from '@engine/testing';
 import { DataSource } from 'typeorm';
@@ -15,16 +15,16 @@ import { referenceRun } from './faults/support/reference';
  */
 const NOW = '2026-10-15T00:00:00Z';
 
-/** The standard program, whose generic-domain check throws for `poison.example` while `broken` is set: a rule bug. */
-function brokenProgram(): { program: Program; fix: () => void } {
+/** The standard settings, whose generic-domain check throws for `poison.example` while `broken` is set: a rule bug. */
+function brokenSettings(): { settings: RuleSettings; fix: () => void } {
   let broken = true;
   const generic = new (class extends Set<string> {
     override has(domain: string): boolean {
       if (broken && domain === 'poison.example') throw new Error('rule bug for the test: poison.example');
       return super.has(domain);
     }
-  })(STANDARD_PROGRAM.genericEmailDomains);
-  return { program: { ...STANDARD_PROGRAM, genericEmailDomains: generic }, fix: () => (broken = false) };
+  })(STANDARD_RULES.genericEmailDomains);
+  return { settings: { ...STANDARD_RULES, genericEmailDomains: generic }, fix: () => (broken = false) };
 }
 
 function story(n: string, domain: string): ScenarioMessage[] {
@@ -46,7 +46,7 @@ async function expectEveryEventAppliedOnce(harness: EngineHarness, messages: Sce
   expect(n).toBe(messages.length);
   const statuses = await harness.query<{ referral_id: string; status: string }>(`SELECT referral_id, status FROM referral ORDER BY referral_id`);
   expect(Object.fromEntries(statuses.map((r) => [r.referral_id, r.status]))).toEqual(
-    Object.fromEntries(evaluate(reference.events, Date.parse(NOW), STANDARD_PROGRAM).referrals.map((r) => [r.referralId, r.status])),
+    Object.fromEntries(evaluate(reference.events, Date.parse(NOW), STANDARD_RULES).referrals.map((r) => [r.referralId, r.status])),
   );
   const totals = await harness.query<{ referral_id: string; total: string }>(`SELECT referral_id, sum(amount)::text AS total FROM ledger_entry GROUP BY 1 ORDER BY 1`);
   expect(totals).toEqual(['R-1', 'R-2', 'R-3'].map((id) => ({ referral_id: id, total: '8000' }))); // bonus 50.00 + 10% of 300.00
@@ -61,8 +61,8 @@ describe('parking: a failure of ours is set aside, everything else goes on', () 
   });
 
   it('a rule that throws for one customer: the others apply, the poison is parked and visible, and applies after the fix', async () => {
-    const { program, fix } = brokenProgram();
-    harness = await EngineHarness.create({ label: 'parkrule', engineNow: NOW, program, env: { INGEST_MAX_ATTEMPTS: '2' } });
+    const { settings, fix } = brokenSettings();
+    harness = await EngineHarness.create({ label: 'parkrule', engineNow: NOW, settings, env: { INGEST_MAX_ATTEMPTS: '2' } });
     kafka = harness.kafka;
     await harness.start();
     const messages = [...story('1', 'one.example'), ...story('2', 'poison.example'), ...story('3', 'three.example')];

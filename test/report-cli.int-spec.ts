@@ -85,7 +85,7 @@ describe('finance report CLI', () => {
       'period,partner_id,currency,opening,net,closing,payable,carried,closed\r\n2026-10,P-B,EUR,12.34,0.00,12.34,0.00,12.34,false\r\n',
     );
     expect(readFileSync(join(out, 'ledger-2026-10.csv'), 'utf8')).toBe(
-      'entry_id,booked_period,effective_period,partner_id,referral_id,customer_id,type,amount,currency,source_event_id,effective_at,created_at\r\n',
+      'entry_id,booked_period,effective_period,partner_id,referral_id,customer_id,type,amount,currency,source_event_id,effective_at,created_at,program_id,program_version,release_at\r\n',
     );
   });
 

@@ -1,5 +1,5 @@
-import { evaluate, formatAmount, periodOf, STANDARD_PROGRAM } from '@engine/domain';
-import { classifyMessages, loadScenario, scenarioNames } from '@engine/testing';
+import { evaluate, formatAmount, periodOf, STANDARD_RULES } from '@engine/domain';
+import { classifyMessages, loadScenario, scenarioCatalogue, scenarioNames } from '@engine/testing';
 
 /**
  * The worked scenarios through the pure path (parse + evaluate), without Kafka or a database:
@@ -10,15 +10,20 @@ describe.each(scenarioNames())('scenario %s through the pure rules', (name) => {
   const now = Date.parse(scenario.expected.engineNow);
   const { events, rejected } = classifyMessages(scenario.messages);
   const dlq = rejected.map((r) => r.code);
-  const result = evaluate(events, now, STANDARD_PROGRAM);
+  const rules = { ...STANDARD_RULES, catalogue: scenarioCatalogue(scenario), partnerEnrollment: scenario.expected.partnerEnrollment ?? STANDARD_RULES.partnerEnrollment };
+  const result = evaluate(events, now, rules);
 
   it('sends exactly the expected codes to the DLQ', () => {
     expect(dlq.sort()).toEqual([...scenario.expected.dlqCodes].sort());
   });
 
-  it('gives every referral its expected status, reason and customer', () => {
+  it('gives every referral its expected status, reason, customer and (with a catalogue) program version', () => {
+    const withProgram = scenario.programsFile !== null;
     const actual = Object.fromEntries(
-      result.referrals.map((r) => [r.referralId, { partnerId: r.partnerId, status: r.status, reason: r.reason, customerId: r.customerId }]),
+      result.referrals.map((r) => [
+        r.referralId,
+        { partnerId: r.partnerId, status: r.status, reason: r.reason, customerId: r.customerId, ...(withProgram ? { programId: r.programId, programVersion: r.programVersion } : {}) },
+      ]),
     );
     expect(actual).toEqual(scenario.expected.referrals);
   });

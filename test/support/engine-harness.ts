@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { AppConfig, loadConfig } from '@engine/config';
 import { inputTopics, outputTopics } from '@engine/contracts';
-import { Program, STANDARD_PROGRAM } from '@engine/domain';
+import { RuleSettings } from '@engine/domain';
 import { KafkaGateway } from '@engine/messaging';
 import { dropDatabase, pollUntil, publishMessages, ScenarioMessage, testDatabaseUrl } from '@engine/testing';
 import { Client } from 'pg';
@@ -11,8 +11,8 @@ export interface HarnessOptions {
   label: string;
   engineNow?: string;
   env?: Record<string, string>;
-  /** the program the engine runs (the standard one unless a test needs another) */
-  program?: Program;
+  /** the rules' settings the engine runs with (from its configuration unless a test needs others) */
+  settings?: RuleSettings;
 }
 
 /**
@@ -25,7 +25,7 @@ export class EngineHarness {
   readonly db: Client;
   baseUrl = '';
 
-  private constructor(readonly config: AppConfig, private readonly program: Program = STANDARD_PROGRAM) {
+  private constructor(readonly config: AppConfig, private readonly settings?: RuleSettings) {
     this.kafka = new KafkaGateway({ brokers: config.kafkaBrokers, clientId: `test-${config.groupId}` });
     this.db = new Client({ connectionString: config.databaseUrl });
   }
@@ -44,13 +44,13 @@ export class EngineHarness {
       OUTBOX_POLL_INTERVAL_MS: '100',
       ...options.env,
     });
-    const harness = new EngineHarness(config, options.program);
+    const harness = new EngineHarness(config, options.settings);
     await harness.kafka.ensureTopics([...inputTopics(config.topics), ...outputTopics(config.topics)].map((topic) => ({ topic, numPartitions: config.topicPartitions })));
     return harness;
   }
 
   async start(): Promise<void> {
-    this.app = await createEngineApp(this.config, this.program);
+    this.app = await createEngineApp(this.config, this.settings);
     await startEngineApp(this.app, 0);
     const address = this.app.getHttpServer().address();
     this.baseUrl = `http://127.0.0.1:${address.port}`;
@@ -65,7 +65,7 @@ export class EngineHarness {
   async publish(messages: ScenarioMessage[]): Promise<void> {
     const { topics } = this.config;
     const byName: Record<string, string> = {
-      'partner.referrals.v1': topics.referrals, 'customer.lifecycle.v1': topics.lifecycle, 'billing.usage.v1': topics.billing,
+      'partner.referrals.v1': topics.referrals, 'customer.lifecycle.v1': topics.lifecycle, 'billing.usage.v1': topics.billing, 'partner.accounts.v1': topics.partners,
     };
     await publishMessages(this.kafka, messages.map((m) => ({ ...m, topic: byName[m.topic] ?? m.topic })));
   }

@@ -1,6 +1,6 @@
 import { Clock } from '@engine/config';
 import { Topics } from '@engine/contracts';
-import { Program, STANDARD_PROGRAM } from '@engine/domain';
+import { RuleSettings, STANDARD_RULES } from '@engine/domain';
 import { MessageProducer, OutboundMessage } from '@engine/messaging';
 import { ParkedEventRepository } from '@engine/persistence';
 import { DataSource } from 'typeorm';
@@ -10,14 +10,14 @@ import { BatchScheduler, BatchSchedulerOptions } from '../../apps/engine/src/ing
 /** The engine's ingest line over a data source, without Kafka: the scheduler, its use case, and the dead letters it sent. */
 export function ingestLine(
   dataSource: DataSource,
-  options: { topics: Topics; now: number; program?: Program } & Partial<Pick<BatchSchedulerOptions, 'maxMessagesPerTransaction' | 'maxAttempts'>>,
+  options: { topics: Topics; now: number; settings?: RuleSettings } & Partial<Pick<BatchSchedulerOptions, 'maxMessagesPerTransaction' | 'maxAttempts'>>,
 ): { scheduler: BatchScheduler; rules: ApplyEvents; deadLetters: OutboundMessage[] } {
   const deadLetters: OutboundMessage[] = [];
   const producer: MessageProducer = {
     send: async (_topic, messages) => void deadLetters.push(...messages),
     sendMany: async (batches) => void deadLetters.push(...batches.flatMap((b) => b.messages)),
   };
-  const rules = new ApplyEvents({ dataSource, program: options.program ?? STANDARD_PROGRAM, topics: options.topics, clock: new Clock(options.now), producer: async () => producer });
+  const rules = new ApplyEvents({ dataSource, settings: options.settings ?? STANDARD_RULES, topics: options.topics, clock: new Clock(options.now), producer: async () => producer });
   const parked = new ParkedEventRepository();
   const scheduler = new BatchScheduler({
     apply: (messages) => rules.apply(messages),

@@ -2,18 +2,21 @@ import { INestApplication, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppConfig } from '@engine/config';
-import { Program, STANDARD_PROGRAM } from '@engine/domain';
+import { RuleSettings } from '@engine/domain';
+import { ruleSettingsOf } from './rule-settings';
 import { inputTopics, outputTopics } from '@engine/contracts';
 import { KafkaBatchServer, KafkaGateway } from '@engine/messaging';
 import { AppModule } from './app.module';
 import { EngineMetrics } from './observability/engine-metrics';
+import { importProgramsFileAtStart } from './programs/import-programs-file';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
 /** Builds the whole engine (Kafka workers + HTTP API) without starting it; used by main.ts and the tests. */
-export async function createEngineApp(config: AppConfig, program: Program = STANDARD_PROGRAM): Promise<INestApplication> {
+export async function createEngineApp(config: AppConfig, settings: RuleSettings = ruleSettingsOf(config)): Promise<INestApplication> {
+  await importProgramsFileAtStart(config); // after the migrations, before anything is consumed; a refused file rejects here
   const logger = LEVELS.slice(0, LEVELS.indexOf(config.logLevel as LogLevel) + 1);
-  const app = await NestFactory.create(AppModule.register(config, program), { logger, bufferLogs: false });
+  const app = await NestFactory.create(AppModule.register(config, settings), { logger, bufferLogs: false });
   const kafka = app.get(KafkaGateway);
   const metrics = app.get(EngineMetrics);
   const log = new Logger('KafkaBatchServer');

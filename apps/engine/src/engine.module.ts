@@ -1,11 +1,11 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, Clock } from '@engine/config';
-import { Program, STANDARD_PROGRAM } from '@engine/domain';
+import { RuleSettings } from '@engine/domain';
 import { KafkaGateway } from '@engine/messaging';
 import { openMigratedDataSource, OutboxRepository, ParkedEventRepository } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { EngineRuntime } from './engine-runtime.service';
-import { DATA_SOURCE, PROGRAM } from './engine.tokens';
+import { DATA_SOURCE, RULE_SETTINGS } from './engine.tokens';
 import { ExpirySweep } from './expiry/expiry-sweep';
 import { IngestController } from './ingest/ingest.controller';
 import { ApplyEvents } from './ingest/apply-events.use-case';
@@ -28,7 +28,7 @@ function messageParser(workers: number, heapSoftLimitMb: number): MessageParser 
 /** Kafka workers, outbox relay, expiry sweep, health and metrics over one configuration. */
 @Module({})
 export class EngineModule {
-  static register(config: AppConfig, program: Program = STANDARD_PROGRAM): DynamicModule {
+  static register(config: AppConfig, settings: RuleSettings): DynamicModule {
     const kafkaLogger = new Logger('Kafka');
     const ingestLogger = new Logger('Ingest');
     const heap = new HeapGovernor(config.heapSoftLimitMb * 2 ** 20);
@@ -37,7 +37,7 @@ export class EngineModule {
       controllers: [IngestController, HealthController, MetricsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
-        { provide: PROGRAM, useValue: program },
+        { provide: RULE_SETTINGS, useValue: settings },
         { provide: Clock, useValue: new Clock(config.engineNow) },
         { provide: EngineMetrics, useValue: new EngineMetrics() },
         { provide: DATA_SOURCE, useFactory: () => openMigratedDataSource(config.databaseUrl) },
@@ -47,10 +47,10 @@ export class EngineModule {
         },
         {
           provide: ApplyEvents,
-          inject: [DATA_SOURCE, PROGRAM, Clock, KafkaGateway, OutboxRelay],
-          useFactory: (ds: DataSource, p: Program, clock: Clock, kafka: KafkaGateway, relay: OutboxRelay) =>
+          inject: [DATA_SOURCE, RULE_SETTINGS, Clock, KafkaGateway, OutboxRelay],
+          useFactory: (ds: DataSource, s: RuleSettings, clock: Clock, kafka: KafkaGateway, relay: OutboxRelay) =>
             new ApplyEvents({
-              dataSource: ds, program: p, topics: config.topics, clock, producer: () => kafka.getProducer(),
+              dataSource: ds, settings: s, topics: config.topics, clock, producer: () => kafka.getProducer(),
               outbox: new OutboxRepository((batch) => relay.remember(batch)), workingSetMaxEntries: config.workingSetMaxEntries,
             }),
         },
@@ -94,7 +94,7 @@ export class EngineModule {
         },
         EngineRuntime,
       ],
-      exports: [APP_CONFIG, DATA_SOURCE, Clock, KafkaGateway, EngineMetrics, OutboxRelay, ExpirySweep, ApplyEvents, BatchScheduler, PROGRAM],
+      exports: [APP_CONFIG, DATA_SOURCE, Clock, KafkaGateway, EngineMetrics, OutboxRelay, ExpirySweep, ApplyEvents, BatchScheduler, RULE_SETTINGS],
     };
   }
 }

@@ -1,3 +1,3 @@
 /** Injection tokens of the engine's providers that are not classes. */
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
-export const PROGRAM = Symbol('PROGRAM');
+export const RULE_SETTINGS = Symbol('RULE_SETTINGS');

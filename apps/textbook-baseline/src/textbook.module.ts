@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, Clock, loadConfig } from '@engine/config';
-import { STANDARD_PROGRAM } from '@engine/domain';
+import { STANDARD_RULES } from '@engine/domain';
 import { KafkaGateway } from '@engine/messaging';
 import { openMigratedDataSource, ParkedEventRepository } from '@engine/persistence';
 import { DataSource } from 'typeorm';
@@ -30,7 +30,7 @@ const DATA_SOURCE = Symbol('DATA_SOURCE');
       provide: BatchScheduler,
       inject: [APP_CONFIG, DATA_SOURCE, KafkaGateway, OutboxRelay],
       useFactory: (config: AppConfig, ds: DataSource, kafka: KafkaGateway, relay: OutboxRelay) => {
-        const rules = new ApplyEvents({ dataSource: ds, program: STANDARD_PROGRAM, topics: config.topics, clock: new Clock(config.engineNow), producer: () => kafka.getProducer() });
+        const rules = new ApplyEvents({ dataSource: ds, settings: STANDARD_RULES, topics: config.topics, clock: new Clock(config.engineNow), producer: () => kafka.getProducer() });
         const parked = new ParkedEventRepository();
         return new BatchScheduler({
           apply: (messages) => rules.apply(messages),

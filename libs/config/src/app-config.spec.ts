@@ -12,6 +12,15 @@ describe('loadConfig', () => {
     expect(config.heapGrowingPercent).toBe(100);
     expect(config.statisticsIntervalMs).toBe(2000);
     expect(config.topics.referrals).toBe('partner.referrals.v1');
+    expect(config.programsFile).toBeNull();
+    expect(config.partnerEnrollment).toBe('open');
+  });
+
+  it('reads the programs file and the partner enrollment', () => {
+    const config = loadConfig({ PROGRAMS_FILE: 'programs/example.json', PARTNER_ENROLLMENT: 'approval' });
+    expect(config.programsFile).toBe('programs/example.json');
+    expect(config.partnerEnrollment).toBe('approval');
+    expect(() => loadConfig({ PARTNER_ENROLLMENT: 'closed' })).toThrow(/PARTNER_ENROLLMENT must be open or approval/);
   });
 
   it('reads integers and the topic prefix', () => {

@@ -1,5 +1,6 @@
 import { validateSync } from 'class-validator';
 import { CONSUMER_GROUP, parseRfc3339, topicNames, Topics } from '@engine/contracts';
+import type { PartnerEnrollment } from '@engine/domain';
 import { EnvDto } from './env.dto';
 
 /** Validated, typed configuration of one engine process. */
@@ -30,6 +31,10 @@ export interface AppConfig {
   heapGrowingPercent: number;
   /** how often (ms) the growth of the hot tables is checked and a table that doubled since its last ANALYZE is analyzed; 0 = off (autovacuum only) */
   statisticsIntervalMs: number;
+  /** a JSON file `{"programs": [...]}` imported into the program catalogue at start (CONTRACT §8), or null */
+  programsFile: string | null;
+  /** how a partner with no partner events counts (CONTRACT §9): `open` as APPROVED in group default, `approval` not */
+  partnerEnrollment: PartnerEnrollment;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -58,13 +63,14 @@ const DEFAULTS: Record<string, string> = {
   HEAP_SOFT_LIMIT_MB: '90',
   HEAP_GROWING_PERCENT: '100',
   STATISTICS_INTERVAL_MS: '2000',
+  PARTNER_ENROLLMENT: 'open',
 };
 const INTEGERS = ['PARSE_WORKERS', 'WORKING_SET_MAX_ENTRIES', 'INGEST_MAX_ATTEMPTS', 'HEAP_SOFT_LIMIT_MB', 'HEAP_GROWING_PERCENT', 'STATISTICS_INTERVAL_MS', 'HTTP_PORT', 'TOPIC_PARTITIONS', 'EXPIRY_SWEEP_INTERVAL_MS', 'OUTBOX_POLL_INTERVAL_MS', 'PARTITIONS_CONSUMED_CONCURRENTLY', 'CONSUMER_MAX_BYTES'];
 
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw: Record<string, unknown> = {};
-  for (const key of Object.keys(DEFAULTS).concat(['API_KEYS', 'ENGINE_NOW', 'KAFKA_TOPIC_PREFIX'])) {
+  for (const key of Object.keys(DEFAULTS).concat(['API_KEYS', 'ENGINE_NOW', 'KAFKA_TOPIC_PREFIX', 'PROGRAMS_FILE'])) {
     const value = env[key] === undefined || env[key] === '' ? DEFAULTS[key] : env[key];
     if (value === undefined) continue;
     raw[key] = INTEGERS.includes(key) && /^-?\d+$/.test(value) ? Number(value) : value;
@@ -94,5 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     heapSoftLimitMb: dto.HEAP_SOFT_LIMIT_MB,
     heapGrowingPercent: dto.HEAP_GROWING_PERCENT,
     statisticsIntervalMs: dto.STATISTICS_INTERVAL_MS,
+    programsFile: dto.PROGRAMS_FILE ?? null,
+    partnerEnrollment: dto.PARTNER_ENROLLMENT as PartnerEnrollment,
   };
 }

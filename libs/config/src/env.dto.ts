@@ -59,4 +59,10 @@ export class EnvDto {
 
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: string;
+
+  @IsOptional() @IsString()
+  PROGRAMS_FILE?: string;
+
+  @IsIn(['open', 'approval'], { message: 'PARTNER_ENROLLMENT must be open or approval' })
+  PARTNER_ENROLLMENT: string;
 }

@@ -10,6 +10,7 @@ const classValid = (dto: object) => validateSync(dto, { forbidUnknownValues: fal
 const valueArb = fc.oneof(
   fc.constant(undefined), fc.constant(null), fc.constant(''), fc.constant('x'), fc.constant('Acme.EXAMPLE'), fc.constant('a b'),
   fc.constant('a@b'), fc.constant('x'.repeat(300)), fc.string(), fc.integer(), fc.boolean(), fc.constant({}), fc.constant([]),
+  fc.constant('x'.repeat(64)), fc.constant('x'.repeat(65)), fc.constant('x'.repeat(1001)), // either side of the 64 limit; past 1000
   fc.constant('2026-05-01T00:00:00Z'), fc.constant('1.0'), fc.constant('12.30'),
 );
 const field = (names: string[]) => fc.record(Object.fromEntries(names.map((n) => [n, valueArb])), { requiredKeys: [] });
@@ -20,6 +21,11 @@ const shapes: Record<string, string[]> = {
   'customer.activated': ['customerId'],
   'billing.usage_billed': ['customerId', 'invoiceLineId', 'productCode', 'amount', 'currency', 'periodStart', 'periodEnd'],
   'billing.refunded': ['customerId', 'refundId', 'invoiceLineId', 'amount', 'currency'],
+  'partner.approved': ['partnerId', 'group'],
+  'partner.group_changed': ['partnerId', 'group'],
+  'partner.suspended': ['partnerId', 'reason'],
+  'partner.reinstated': ['partnerId', 'reason'],
+  'partner.terminated': ['partnerId', 'reason'],
 };
 
 describe('fast validation never accepts what class-validator refuses', () => {
@@ -51,5 +57,8 @@ describe('fast validation never accepts what class-validator refuses', () => {
     expect(surelyValidData('billing.usage_billed', { customerId: 'C', invoiceLineId: 'I', productCode: 'ecs', amount: '1.00', currency: 'USD' })).toBe(true);
     expect(surelyValidData('customer.signed_up', { customerId: 'C', emailDomain: 'a.example', referralCode: null, priorAccount: false })).toBe(true);
     expect(surelyValidData('referral.submitted', { referralId: 'R', partnerId: 'P', partnerDomain: 'p.example', channel: 'event', prospect: { companyName: 'A', emailDomain: 'a.example' } })).toBe(true);
+    expect(surelyValidData('partner.approved', { partnerId: 'P' })).toBe(true);
+    expect(surelyValidData('partner.group_changed', { partnerId: 'P', group: 'gold' })).toBe(true);
+    expect(surelyValidData('partner.suspended', { partnerId: 'P', reason: 'review' })).toBe(true);
   });
 });

@@ -45,6 +45,14 @@ export function surelyValidData(type: string, d: Record<string, unknown>): boole
       );
     case 'billing.refunded':
       return str(d.customerId, 200) && str(d.refundId, 200) && str(d.invoiceLineId, 200) && str(d.amount, 64) && str(d.currency, 16);
+    case 'partner.approved':
+      return str(d.partnerId, 200) && optionalNonEmpty(d.group, 64);
+    case 'partner.group_changed':
+      return str(d.partnerId, 200) && str(d.group, 64);
+    case 'partner.suspended':
+    case 'partner.reinstated':
+    case 'partner.terminated':
+      return str(d.partnerId, 200) && optionalStr(d.reason, 1000);
     default:
       return false;
   }

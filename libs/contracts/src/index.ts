@@ -4,3 +4,4 @@ export * from './dto';
 export * from './canonical-json';
 export * from './parse-message';
 export * from './fast-validation';
+export * from './programs';

@@ -26,6 +26,8 @@ const signupData = (overrides: Json = {}): Json => ({
 });
 
 const usage = (data: unknown, overrides: Json = {}) => JSON.stringify(envelope('billing.usage_billed', data, overrides));
+const partnerMessage = (type: string, data: unknown, overrides: Json = {}) => JSON.stringify(envelope(type, data, { source: 'partner-admin', ...overrides }));
+const submission = (prospect: Json) => JSON.stringify(envelope('referral.submitted', submissionData({ prospect: { companyName: 'Acme', emailDomain: 'acme.com', ...prospect } })));
 
 /** The InvalidMessageError thrown by parseMessage, or a failure when it does not throw one. */
 function rejection(topic: string, value: Buffer | string | null): InvalidMessageError {
@@ -105,8 +107,18 @@ describe('parseMessage: rejected messages', () => {
       [TOPICS.referrals, 'billing.usage_billed'],
       [TOPICS.lifecycle, 'referral.submitted'],
       [TOPICS.billing, 'customer.activated'],
+      [TOPICS.partners, 'referral.submitted'],
+      [TOPICS.partners, 'customer.activated'],
+      [TOPICS.referrals, 'partner.approved'],
+      [TOPICS.lifecycle, 'partner.suspended'],
     ])('a valid type on the wrong topic: %s carrying %s', (topic, type) => {
       expect(rejection(topic, usage(usageData(), { type })).code).toBe(DlqCode.UNKNOWN_TYPE);
+    });
+
+    it('a partner type the topic does not carry', () => {
+      const error = rejection(TOPICS.partners, partnerMessage('partner.deleted', { partnerId: 'p1' }));
+      expect(error.code).toBe(DlqCode.UNKNOWN_TYPE);
+      expect(error.message).toContain('partner.deleted');
     });
 
     it('a type that differs only by case', () => {
@@ -128,6 +140,20 @@ describe('parseMessage: rejected messages', () => {
       [TOPICS.referrals, 'referral.submitted', submissionData({ prospect: undefined }), 'data.prospect'],
       [TOPICS.referrals, 'referral.submitted', submissionData({ prospect: { companyName: 'Acme' } }), 'data.prospect.emailDomain'],
       [TOPICS.referrals, 'referral.submitted', submissionData({ channel: 7 }), 'data.channel'],
+      [TOPICS.referrals, 'referral.submitted', submissionData({ prospect: { companyName: 'Acme', emailDomain: 'acme.com', region: 'r'.repeat(65) } }), 'data.prospect.region'],
+      [TOPICS.referrals, 'referral.submitted', submissionData({ prospect: { companyName: 'Acme', emailDomain: 'acme.com', region: 7 } }), 'data.prospect.region'],
+      [TOPICS.partners, 'partner.approved', {}, 'data.partnerId'],
+      [TOPICS.partners, 'partner.approved', { partnerId: '' }, 'data.partnerId'],
+      [TOPICS.partners, 'partner.approved', { partnerId: 'p'.repeat(201) }, 'data.partnerId'],
+      [TOPICS.partners, 'partner.approved', { partnerId: 'p1', group: '' }, 'data.group'],
+      [TOPICS.partners, 'partner.approved', { partnerId: 'p1', group: 'g'.repeat(65) }, 'data.group'],
+      [TOPICS.partners, 'partner.group_changed', { partnerId: 'p1' }, 'data.group'],
+      [TOPICS.partners, 'partner.group_changed', { partnerId: 'p1', group: null }, 'data.group'],
+      [TOPICS.partners, 'partner.group_changed', { group: 'gold' }, 'data.partnerId'],
+      [TOPICS.partners, 'partner.suspended', { reason: 'late payments' }, 'data.partnerId'],
+      [TOPICS.partners, 'partner.reinstated', { partnerId: 42 }, 'data.partnerId'],
+      [TOPICS.partners, 'partner.terminated', { partnerId: 'p1', reason: 'x'.repeat(1001) }, 'data.reason'],
+      [TOPICS.partners, 'partner.terminated', { partnerId: 'p1', reason: { text: 'fraud' } }, 'data.reason'],
     ])('%s %s with a bad field names it (%#)', (topic, type, data, field) => {
       const error = rejection(topic, JSON.stringify(envelope(type, data)));
       expect(error.code).toBe(DlqCode.INVALID_DATA);
@@ -169,8 +195,20 @@ describe('parseMessage: rejected messages', () => {
       ['U+0000 in a stored id', submissionData({ referralId: 'r\u00001' }), 'data.referralId'],
       ['an unpaired high surrogate', submissionData({ partnerId: 'p\ud800' }), 'data.partnerId'],
       ['an unpaired low surrogate', submissionData({ channel: '\udfffweb' }), 'data.channel'],
+      ['U+0000 in the region', submissionData({ prospect: { companyName: 'Acme', emailDomain: 'acme.com', region: 'eu\u0000' } }), 'data.region'],
     ])('%s: INVALID_DATA', (_, data, field) => {
       const error = rejection(TOPICS.referrals, JSON.stringify(envelope('referral.submitted', data)));
+      expect(error.code).toBe(DlqCode.INVALID_DATA);
+      expect(error.message).toContain(field);
+    });
+
+    it.each([
+      ['U+0000 in a partner id', 'partner.approved', { partnerId: 'p\u00001' }, 'data.partnerId'],
+      ['an unpaired surrogate in a group', 'partner.approved', { partnerId: 'p1', group: 'gold\ud800' }, 'data.group'],
+      ['U+0000 in a new group', 'partner.group_changed', { partnerId: 'p1', group: '\u0000' }, 'data.group'],
+      ['an unpaired surrogate in a reason', 'partner.terminated', { partnerId: 'p1', reason: 'fraud \udc00' }, 'data.reason'],
+    ])('%s: INVALID_DATA', (_, type, data, field) => {
+      const error = rejection(TOPICS.partners, partnerMessage(type, data));
       expect(error.code).toBe(DlqCode.INVALID_DATA);
       expect(error.message).toContain(field);
     });
@@ -241,8 +279,39 @@ describe('parseMessage: a valid message, normalised', () => {
     const { event } = parseMessage(TOPICS.referrals, JSON.stringify(envelope('referral.submitted', submissionData(), { source: 'partner-portal', id: 'sub-1' })));
     expect(event).toEqual({
       source: 'partner-portal', id: 'sub-1', time: Date.UTC(2026, 2, 1, 10), type: 'referral.submitted',
-      referralId: 'r1', partnerId: 'p1', partnerDomain: 'partner.example', prospectDomain: 'acme.com', channel: 'partner_portal',
+      referralId: 'r1', partnerId: 'p1', partnerDomain: 'partner.example', prospectDomain: 'acme.com', region: 'EU', channel: 'partner_portal',
     });
+  });
+
+  it('referral.submitted: prospect.region as given; absent or null → null', () => {
+    expect(parseMessage(TOPICS.referrals, submission({ region: 'eu-west-1' })).event).toMatchObject({ region: 'eu-west-1' });
+    expect(parseMessage(TOPICS.referrals, submission({})).event).toMatchObject({ region: null });
+    expect(parseMessage(TOPICS.referrals, submission({ region: null })).event).toMatchObject({ region: null });
+  });
+
+  it('partner.approved: its group, or `default` when it names none (or null)', () => {
+    const at = Date.UTC(2026, 2, 1, 10);
+    expect(parseMessage(TOPICS.partners, partnerMessage('partner.approved', { partnerId: 'p1', group: 'gold' })).event).toEqual({
+      source: 'partner-admin', id: 'evt-1', time: at, type: 'partner.approved', partnerId: 'p1', group: 'gold',
+    });
+    expect(parseMessage(TOPICS.partners, partnerMessage('partner.approved', { partnerId: 'p1' })).event).toEqual({
+      source: 'partner-admin', id: 'evt-1', time: at, type: 'partner.approved', partnerId: 'p1', group: 'default',
+    });
+    expect(parseMessage(TOPICS.partners, partnerMessage('partner.approved', { partnerId: 'p1', group: null })).event).toMatchObject({ group: 'default' });
+  });
+
+  it('partner.group_changed', () => {
+    expect(parseMessage(TOPICS.partners, partnerMessage('partner.group_changed', { partnerId: 'p1', group: 'silver' })).event).toEqual({
+      source: 'partner-admin', id: 'evt-1', time: Date.UTC(2026, 2, 1, 10), type: 'partner.group_changed', partnerId: 'p1', group: 'silver',
+    });
+  });
+
+  it.each(['partner.suspended', 'partner.reinstated', 'partner.terminated'])('%s: its reason, null when absent or null', (type) => {
+    expect(parseMessage(TOPICS.partners, partnerMessage(type, { partnerId: 'p1', reason: 'compliance review' })).event).toEqual({
+      source: 'partner-admin', id: 'evt-1', time: Date.UTC(2026, 2, 1, 10), type, partnerId: 'p1', reason: 'compliance review',
+    });
+    expect(parseMessage(TOPICS.partners, partnerMessage(type, { partnerId: 'p1' })).event).toMatchObject({ type, partnerId: 'p1', reason: null });
+    expect(parseMessage(TOPICS.partners, partnerMessage(type, { partnerId: 'p1', reason: null })).event).toMatchObject({ reason: null });
   });
 
   it('customer.signed_up: emailDomain lower-cased; referralCode absent or null → null', () => {

@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
-import { InputEvent, isCurrency, parseAmount } from '@engine/domain';
+import { DEFAULT_PARTNER_GROUP, InputEvent, isCurrency, parseAmount } from '@engine/domain';
 import { canonicalJson, payloadHash } from './canonical-json';
 import { DlqCode, InvalidMessageError } from './dlq/dlq-code';
 import { CloudEventDto } from './dto/cloud-event.dto';
@@ -27,11 +27,16 @@ const MAX_KEY_BYTES = 2048;
 
 /** The string fields of each event type that the engine stores (and sends to PostgreSQL inside JSON). */
 const STORED_DATA_FIELDS: Record<KnownType, string[]> = {
-  'referral.submitted': ['referralId', 'partnerId', 'partnerDomain', 'prospectDomain', 'channel'],
+  'referral.submitted': ['referralId', 'partnerId', 'partnerDomain', 'prospectDomain', 'region', 'channel'],
   'customer.signed_up': ['customerId', 'emailDomain', 'referralCode'],
   'customer.activated': ['customerId'],
   'billing.usage_billed': ['customerId', 'invoiceLineId', 'productCode'],
   'billing.refunded': ['customerId', 'refundId', 'invoiceLineId'],
+  'partner.approved': ['partnerId', 'group'],
+  'partner.group_changed': ['partnerId', 'group'],
+  'partner.suspended': ['partnerId', 'reason'],
+  'partner.reinstated': ['partnerId', 'reason'],
+  'partner.terminated': ['partnerId', 'reason'],
 };
 
 const SUSPECT = /[\u0000\ud800-\udfff]/;
@@ -135,7 +140,8 @@ export function parseMessage(topic: string, value: Buffer | string | null): Pars
       case 'referral.submitted':
         event = {
           source, id, time: at, type, referralId: data.referralId, partnerId: data.partnerId,
-          partnerDomain: data.partnerDomain.toLowerCase(), prospectDomain: data.prospect.emailDomain.toLowerCase(), channel: data.channel,
+          partnerDomain: data.partnerDomain.toLowerCase(), prospectDomain: data.prospect.emailDomain.toLowerCase(), region: data.prospect.region ?? null,
+          channel: data.channel,
         };
         break;
       case 'customer.signed_up':
@@ -157,6 +163,17 @@ export function parseMessage(topic: string, value: Buffer | string | null): Pars
         event = { source, id, time: at, type, customerId: data.customerId, refundId: data.refundId, invoiceLineId: data.invoiceLineId, currency, amount };
         break;
       }
+      case 'partner.approved':
+        event = { source, id, time: at, type, partnerId: data.partnerId, group: data.group ?? DEFAULT_PARTNER_GROUP };
+        break;
+      case 'partner.group_changed':
+        event = { source, id, time: at, type, partnerId: data.partnerId, group: data.group };
+        break;
+      case 'partner.suspended':
+      case 'partner.reinstated':
+      case 'partner.terminated':
+        event = { source, id, time: at, type, partnerId: data.partnerId, reason: data.reason ?? null };
+        break;
       default: {
         const never: never = type;
         throw new InvalidMessageError(DlqCode.UNKNOWN_TYPE, `type ${String(never)} is not known`);

@@ -3,6 +3,7 @@ export const TOPICS = {
   referrals: 'partner.referrals.v1',
   lifecycle: 'customer.lifecycle.v1',
   billing: 'billing.usage.v1',
+  partners: 'partner.accounts.v1',
   status: 'referral.status.v1',
   qualified: 'referral.qualified.v1',
   accrued: 'commission.accrued.v1',
@@ -20,7 +21,7 @@ export function topicNames(prefix = ''): Topics {
   return Object.fromEntries(Object.entries(TOPICS).map(([name, topic]) => [name, `${prefix}${topic}`])) as Topics;
 }
 
-export const inputTopics = (t: Topics) => [t.referrals, t.lifecycle, t.billing];
+export const inputTopics = (t: Topics) => [t.referrals, t.lifecycle, t.billing, t.partners];
 export const outputTopics = (t: Topics) => [t.status, t.qualified, t.accrued, t.dlq];
 
 /** The event types each input topic carries; any other type on that topic is UNKNOWN_TYPE. */
@@ -28,6 +29,7 @@ export const TYPES_BY_TOPIC: Readonly<Record<string, readonly string[]>> = {
   [TOPICS.referrals]: ['referral.submitted'],
   [TOPICS.lifecycle]: ['customer.signed_up', 'customer.activated'],
   [TOPICS.billing]: ['billing.usage_billed', 'billing.refunded'],
+  [TOPICS.partners]: ['partner.approved', 'partner.group_changed', 'partner.suspended', 'partner.reinstated', 'partner.terminated'],
 };
 
 export const ENGINE_SOURCE = 'commission-engine';

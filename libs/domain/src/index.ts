@@ -4,8 +4,10 @@
  */
 export * from './money';
 export * from './program';
+export * from './partners';
 export * from './events';
 export * from './referral';
 export * from './rules';
 export * from './ledger';
+export * from './explanation';
 export * from './time';

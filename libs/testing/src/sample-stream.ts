@@ -14,6 +14,11 @@ export interface SampleStreamOptions {
   outOfOrderShare?: number;
   /** a prefix for every id, so several streams can share one broker */
   idPrefix?: string;
+  /**
+   * the partners' account events (partner.accounts.v1): every partner approved before the first submission, P-002
+   * in group gold, P-004 suspended for two months, P-006 terminated four months in
+   */
+  partnerFeed?: boolean;
 }
 
 const DAY = 86_400_000;
@@ -54,7 +59,7 @@ export function sampleStream(options: SampleStreamOptions = {}): ScenarioMessage
   const amount = (currency: (typeof CURRENCIES)[number], major: number) =>
     currency.digits === 0 ? String(Math.max(1, Math.round(major * 150))) : (Math.max(1, Math.round(major * 100 * (currency.code === 'CNY' ? 7 : 1))) / 100).toFixed(2);
 
-  const messages: ScenarioMessage[] = [];
+  const messages: ScenarioMessage[] = options.partnerFeed ? partnerFeed(partners, start, prefix) : [];
   for (let p = 1; p <= prospects; p++) {
     const story: ScenarioMessage[] = [];
     const emit = (topic: string, key: string, type: string, source: string, time: number, data: Record<string, unknown>) =>
@@ -125,6 +130,24 @@ export function sampleStream(options: SampleStreamOptions = {}): ScenarioMessage
     messages.push(...maybeShuffle(story, random, outOfOrder));
   }
   return messages;
+}
+
+function partnerFeed(partners: number, start: number, prefix: string): ScenarioMessage[] {
+  const feed: ScenarioMessage[] = [];
+  const emit = (type: string, partner: number, time: number, data: Record<string, unknown>) => {
+    const partnerId = `P-${String(partner).padStart(3, '0')}`;
+    feed.push({
+      topic: TOPICS.partners, key: partnerId,
+      value: JSON.stringify({ specversion: '1.0', id: `${prefix}-partner-${feed.length + 1}`, source: 'partner-admin', type, time: new Date(time).toISOString(), data: { partnerId, ...data } }),
+    });
+  };
+  for (let partner = 1; partner <= partners; partner++) emit('partner.approved', partner, start - 30 * DAY, partner === 2 ? { group: 'gold' } : {});
+  if (partners >= 4) {
+    emit('partner.suspended', 4, start + 90 * DAY, { reason: 'unpaid invoices' });
+    emit('partner.reinstated', 4, start + 150 * DAY, {});
+  }
+  if (partners >= 6) emit('partner.terminated', 6, start + 120 * DAY, { reason: 'breach of program terms' });
+  return feed;
 }
 
 /** In event order, except for a share of stories whose messages are reversed (late arrivals). */

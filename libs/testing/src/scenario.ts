@@ -1,3 +1,5 @@
+import { programFromDocument, validateProgramsFile } from '@engine/contracts';
+import { Catalogue, catalogueOf, PartnerEnrollment, ProgramDefinition, STANDARD_PROGRAM, STANDARD_PROGRAM_ID } from '@engine/domain';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -13,14 +15,21 @@ export interface ExpectedReferral {
   status: string;
   reason: string | null;
   customerId: string | null;
+  /** the binding, in scenarios with a catalogue file */
+  programId?: string;
+  programVersion?: number;
 }
 
 /** A worked scenario (test/fixtures/scenarios): messages and the outcome CONTRACT.md gives for them. */
 export interface Scenario {
   name: string;
   messages: ScenarioMessage[];
+  /** the scenario's catalogue file (PROGRAMS_FILE), when it has one */
+  programsFile: string | null;
   expected: {
     engineNow: string;
+    partnerEnrollment?: PartnerEnrollment;
+    programsFile?: string;
     referrals: Record<string, ExpectedReferral>;
     ledgerByPartnerCurrencyPeriod: Record<string, string>;
     ledgerByPartnerCurrency: Record<string, string>;
@@ -52,5 +61,23 @@ export function loadScenario(name: string): Scenario {
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as ScenarioMessage);
   const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
-  return { name, messages, expected };
+  return { name, messages, expected, programsFile: expected.programsFile ? join(dir, expected.programsFile) : null };
+}
+
+/**
+ * The catalogue a scenario runs under: the built-in `standard`, plus its catalogue file read as PROGRAMS_FILE is at start
+ * (the file's `standard` adds versions to the built-in one).
+ */
+export function scenarioCatalogue(scenario: Scenario): Catalogue {
+  const programs = new Map<string, ProgramDefinition>([[STANDARD_PROGRAM_ID, STANDARD_PROGRAM]]);
+  if (scenario.programsFile) {
+    const file = validateProgramsFile(JSON.parse(readFileSync(scenario.programsFile, 'utf8')));
+    if (!file.ok) throw new Error(`${scenario.programsFile}: ${file.problems.map((p) => p.message).join('; ')}`);
+    for (const doc of file.value.programs) {
+      const program = programFromDocument(doc);
+      const builtIn = programs.get(program.programId);
+      programs.set(program.programId, builtIn ? { ...builtIn, versions: [...builtIn.versions, ...program.versions] } : program);
+    }
+  }
+  return catalogueOf(programs.values());
 }

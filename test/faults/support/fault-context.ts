@@ -101,7 +101,7 @@ export class FaultContext {
   /** Contract topic names → this world's prefixed topics. */
   private route(messages: ScenarioMessage[]): ScenarioMessage[] {
     const byName: Record<string, string> = {
-      [TOPICS.referrals]: this.topics.referrals, [TOPICS.lifecycle]: this.topics.lifecycle, [TOPICS.billing]: this.topics.billing,
+      [TOPICS.referrals]: this.topics.referrals, [TOPICS.lifecycle]: this.topics.lifecycle, [TOPICS.billing]: this.topics.billing, [TOPICS.partners]: this.topics.partners,
     };
     return messages.map((m) => ({ ...m, topic: byName[m.topic] ?? m.topic }));
   }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { DLQ_HEADERS, DlqCode, Topics } from '@engine/contracts';
-import { Currency, evaluate, formatAmount, InputEvent, periodOf, STANDARD_PROGRAM } from '@engine/domain';
+import { DLQ_HEADERS, DlqCode, inputTopics, Topics } from '@engine/contracts';
+import { Currency, evaluate, formatAmount, InputEvent, periodOf, STANDARD_RULES } from '@engine/domain';
 import { KafkaGateway } from '@engine/messaging';
 import { classifyMessages, ScenarioMessage } from '@engine/testing';
 import { ledgerCells } from '../../support/ledger-cells';
@@ -47,7 +47,7 @@ export function referenceRun(messages: ScenarioMessage[], now: number): Referenc
 
 /** The expectation for a set of already-parsed events. */
 export function expectationOf(events: InputEvent[], now: number): Omit<Reference, 'events' | 'rejected'> {
-  const result = evaluate(events, now, STANDARD_PROGRAM);
+  const result = evaluate(events, now, STANDARD_RULES);
   const referrals = Object.fromEntries(
     result.referrals.map((r) => [r.referralId, { partnerId: r.partnerId, status: r.status, reason: r.reason, customerId: r.customerId }]),
   );
@@ -227,7 +227,7 @@ export async function compareDeadLetters(
   // the input messages by coordinates, to check that each dead letter names the message it copies
   const inputs = new Map<string, Buffer>();
   if (options.checkCoordinates) {
-    for (const topic of [context.topics.referrals, context.topics.lifecycle, context.topics.billing]) {
+    for (const topic of inputTopics(context.topics)) {
       for (const m of await context.kafka.readTopic(topic, 2500)) inputs.set(`${m.topic}/${m.partition}/${m.offset}`, m.value ?? Buffer.alloc(0));
     }
   }

@@ -1,6 +1,9 @@
 import { Logger, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { APP_CONFIG, AppConfig } from '@engine/config';
+import { DataSource } from 'typeorm';
+import { DATA_SOURCE } from '../engine.tokens';
+import { ProgramCatalogueService } from '../programs/program-catalogue.service';
 import { AdjustmentService } from './adjustments/adjustment.service';
 import { AdjustmentsController } from './adjustments/adjustments.controller';
 import { ApiKeyGuard } from './auth/api-key.guard';
@@ -8,18 +11,23 @@ import { ApiKeyRegistry } from './auth/api-keys';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { LedgerExportService } from './ledger/ledger-export.service';
 import { LedgerController } from './ledger/ledger.controller';
+import { PartnerViewService } from './partners/partner-view.service';
+import { PartnersController } from './partners/partners.controller';
 import { PayoutService } from './payouts/payout.service';
 import { PayoutsController } from './payouts/payouts.controller';
 import { PeriodsController } from './payouts/periods.controller';
+import { ProgramsController } from './programs/programs.controller';
+import { ProgramsService } from './programs/programs.service';
+import { ReferralExplanationService } from './referrals/referral-explanation.service';
 import { ReferralViewService } from './referrals/referral-view.service';
 import { PartnerReferralsController, ReferralsController } from './referrals/referrals.controller';
 
 /**
- * The finance/partner HTTP API (CONTRACT §5, §6) under /v1. It uses the engine's providers (configuration,
+ * The finance/partner HTTP API (CONTRACT §5, §6, §8) under /v1. It uses the engine's providers (configuration,
  * DataSource, clock, program, outbox relay), which AppModule makes global.
  */
 @Module({
-  controllers: [LedgerController, PayoutsController, PeriodsController, AdjustmentsController, ReferralsController, PartnerReferralsController],
+  controllers: [LedgerController, PayoutsController, PeriodsController, AdjustmentsController, ReferralsController, PartnerReferralsController, PartnersController],
   providers: [
     {
       provide: ApiKeyRegistry,
@@ -36,6 +44,8 @@ import { PartnerReferralsController, ReferralsController } from './referrals/ref
     PayoutService,
     AdjustmentService,
     ReferralViewService,
+    ReferralExplanationService,
+    PartnerViewService,
   ],
 })
 export class ApiModule {}

@@ -1,8 +1,8 @@
 import { DLQ_HEADERS, DlqCode, ParsedMessage, storableText, Topics } from '@engine/contracts';
 import { Clock } from '@engine/config';
 import {
-  attributeFamily, claimedVerdict, decideReferrals, diffReferrals, eventKey, factsKey, InputEvent, isGenericDomain, planLedgerEntries, Program,
-  referralKey, ReferralSubmitted, signupsKey, SubmissionVerdict, Touched, touchedBy, CustomerSignedUp,
+  Anomaly, attributeFamily, claimedVerdict, CustomerSignedUp, decideReferrals, diffReferrals, eventKey, factsKey, InputEvent, isGenericDomain, isPartnerEvent,
+  partnerKey, partnerTimelines, planLedgerEntries, referralKey, ReferralSubmitted, RuleSettings, signupsKey, Touched, touchedBy,
 } from '@engine/domain';
 import { InboundMessage, MessageProducer, OutboundMessage } from '@engine/messaging';
 import {
@@ -32,7 +32,8 @@ export interface AppliedReport {
 
 export interface ApplyEventsOptions {
   dataSource: DataSource;
-  program: Program;
+  /** the global settings; the program catalogue is read from the database */
+  settings: RuleSettings;
   topics: Topics;
   clock: Clock;
   producer: () => Promise<MessageProducer>;
@@ -58,7 +59,7 @@ export class ApplyEvents {
   private previous: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: ApplyEventsOptions) {
-    this.isGeneric = (domain) => isGenericDomain(options.program, domain);
+    this.isGeneric = (domain) => isGenericDomain(options.settings, domain);
     this.outbox = options.outbox ?? new OutboxRepository();
     this.workingSet = new WorkingSet(this.isGeneric, options.workingSetMaxEntries);
   }
@@ -126,44 +127,48 @@ export class ApplyEvents {
 
   /**
    * Brings every referral that the touched keys reach to what the rules say. Attribution is decided over the touched
-   * families; a customer's new facts re-evaluate only the referral it claimed (unless its family was just decided).
+   * families; a customer's new facts re-evaluate only the referral it claimed (unless its family is being decided);
+   * both under the standings of the partners who submitted them and the catalogue as it stands.
    */
   private async settle(q: Queryable, touched: Touched, now: number): Promise<void> {
-    const { program } = this.options;
-    const family = attributeFamily(await this.workingSet.family(q, touched.familyKeys), program);
-    const verdicts: SubmissionVerdict[] = [...family.verdicts];
-    const decided = new Set(verdicts.map((v) => v.submission.referralId));
-    const claimants = new Set(verdicts.flatMap((v) => (v.claimedBy ? [v.claimedBy.customerId] : [])));
-    const claims = await this.workingSet.claimsOf(q, [...touched.customers].filter((c) => !claimants.has(c)));
-    const reached: [customerId: string, referralId: string][] = [];
-    for (const [customerId, referralId] of claims) {
-      if (decided.has(referralId)) continue; // its family was just decided, with its claimant's facts
-      decided.add(referralId);
-      reached.push([customerId, referralId]);
-    }
-    if (reached.length > 0) {
-      await this.workingSet.eventsUnder(q, reached.flatMap(([customerId, referralId]) => [referralKey(referralId), signupsKey(customerId)]));
-      for (const [customerId, referralId] of reached) {
-        const submissions = (await this.workingSet.eventsUnder(q, [referralKey(referralId)])) as ReferralSubmitted[];
-        const signups = (await this.workingSet.eventsUnder(q, [signupsKey(customerId)])) as CustomerSignedUp[];
-        verdicts.push(claimedVerdict(submissions, signups));
-      }
+    const rules = { ...this.options.settings, catalogue: await this.workingSet.catalogue(q) };
+    const familyEvents = await this.workingSet.family(q, touched.familyKeys);
+    const inFamily = new Set<string>();
+    for (const event of familyEvents) inFamily.add(event.type === 'referral.submitted' ? referralKey(event.referralId) : signupsKey(event.customerId));
+    const claims = await this.workingSet.claimsOf(q, [...touched.customers].filter((c) => !inFamily.has(signupsKey(c))));
+    const reached = new Map<string, string>(); // referralId → the customer that claimed it
+    for (const [customerId, referralId] of claims) if (!inFamily.has(referralKey(referralId))) reached.set(referralId, customerId);
+    const claimed = await this.workingSet.eventsUnder(q, [...reached].flatMap(([referralId, customerId]) => [referralKey(referralId), signupsKey(customerId)]));
+
+    const partnerIds = new Set<string>();
+    for (const event of [...familyEvents, ...claimed]) if (event.type === 'referral.submitted') partnerIds.add(event.partnerId);
+    const anomalies: Anomaly[] = [];
+    const partnerEvents = (await this.workingSet.eventsUnder(q, [...partnerIds].map(partnerKey))).filter(isPartnerEvent);
+    const partners = partnerTimelines(partnerEvents, anomalies);
+
+    const family = attributeFamily(familyEvents, partners, rules);
+    const verdicts = [...family.verdicts];
+    for (const [referralId, customerId] of reached) {
+      const submissions = (await this.workingSet.eventsUnder(q, [referralKey(referralId)])) as ReferralSubmitted[];
+      const signups = (await this.workingSet.eventsUnder(q, [signupsKey(customerId)])) as CustomerSignedUp[];
+      verdicts.push(claimedVerdict(submissions, signups, partners, rules));
     }
     const facts = await this.workingSet.eventsUnder(q, verdicts.flatMap((v) => (v.claimedBy ? [factsKey(v.claimedBy.customerId)] : [])));
-    const evaluation = decideReferrals(verdicts, facts, now, program);
+    const evaluation = decideReferrals(verdicts, facts, partners, now);
+    anomalies.push(...family.anomalies, ...evaluation.anomalies);
 
     const referralIds = evaluation.referrals.map((r) => r.referralId);
     const stored = await this.workingSet.storedReferrals(q, referralIds);
     const posted = await this.workingSet.postedCells(q, referralIds);
     const changes = diffReferrals(evaluation.referrals, stored, now);
-    const planned = planLedgerEntries(evaluation.amounts, posted);
+    const planned = planLedgerEntries(evaluation.amounts, posted, evaluation.programs);
     const closed = planned.length > 0 ? await this.workingSet.closedPeriods(q) : new Set<string>();
 
     // Queued back to back on the transaction's connection; only the outbox waits, for the new entries' ids.
     const [, , , entries] = await queuedResults([
       this.referrals.upsert(q, changes.writes, now),
       this.referrals.appendHistory(q, changes.statusChanges.map((c) => c.change)),
-      this.anomalies.record(q, [...family.anomalies, ...evaluation.anomalies]),
+      this.anomalies.record(q, anomalies),
       this.ledger.append(q, planned, closed),
     ]);
     this.workingSet.remember(changes.writes, planned);

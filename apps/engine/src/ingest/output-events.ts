@@ -69,6 +69,9 @@ export function accruedMessage(entry: LedgerEntry, topics: Topics): OutboxMessag
       effectivePeriod: entry.effectivePeriod,
       bookedPeriod: entry.bookedPeriod,
       sourceEventId: entry.sourceEventId,
+      programId: entry.programId,
+      programVersion: entry.programVersion,
+      releaseAt: isoTimestamp(entry.releaseAt),
     }),
   };
 }

@@ -1,5 +1,5 @@
-import { AttributionEvent, eventKey, familyLinks, InputEvent, isAttributionEvent, LinkKey, listedUnder, PostedCell, ReferralWrite, StoredReferral } from '@engine/domain';
-import { EventStoreRepository, LedgerRepository, NewLedgerEntry, Queryable, ReferralStateRepository } from '@engine/persistence';
+import { AttributionEvent, Catalogue, InputEvent, LinkKey, listedUnder, PostedCell, ReferralWrite, StoredReferral, walkFamily } from '@engine/domain';
+import { EventStoreRepository, LedgerRepository, NewLedgerEntry, ProgramCatalogueRepository, Queryable, ReferralStateRepository } from '@engine/persistence';
 
 const cellKey = (c: PostedCell) => `${c.partnerId}\u0000${c.slot}\u0000${c.currency}\u0000${c.effectiveAt}`;
 
@@ -34,7 +34,7 @@ async function readThrough<V>(cache: Map<string, V | null>, keys: string[], load
 /**
  * What the rules read, kept in memory between transactions and read through from the database: stored events by link
  * key (each loaded key lists every stored event under it), the referral each customer claimed, referral rows and
- * their posted ledger cells. It is trusted only while this instance is the last writer: the rule-state version its
+ * their posted ledger cells, the program catalogue (adding to it takes the rule-state lock, so it is reread then). It is trusted only while this instance is the last writer: the rule-state version its
  * lock returns is the one after its own last commit. Otherwise, and after a failed transaction, it is dropped and
  * read again. Past `maxEntries` the least recently used half is dropped between transactions.
  */
@@ -48,6 +48,7 @@ export class WorkingSet {
   private readonly referrals = new Map<string, StoredReferral | null>();
   private readonly posted = new Map<string, Map<string, PostedCell>>();
   private closed: Set<string> | null = null;
+  private programs: Catalogue | null = null;
 
   constructor(
     private readonly isGeneric: (domain: string) => boolean,
@@ -55,6 +56,7 @@ export class WorkingSet {
     private readonly store = new EventStoreRepository(),
     private readonly referralRows = new ReferralStateRepository(),
     private readonly ledger = new LedgerRepository(),
+    private readonly catalogues = new ProgramCatalogueRepository(),
   ) {}
 
   /** Entries held: keys, and events once per key they are listed under; claims; referral rows; referrals with their cells. */
@@ -102,25 +104,10 @@ export class WorkingSet {
 
   /** Every stored submission and signup linked to `seeds`, directly or through each other: whole families, one query per hop. */
   async family(q: Queryable, seeds: Iterable<LinkKey>): Promise<AttributionEvent[]> {
-    const visited = new Set<LinkKey>();
-    const found = new Map<string, AttributionEvent>();
-    let frontier = [...new Set(seeds)];
-    while (frontier.length > 0) {
-      for (const key of frontier) visited.add(key);
-      await this.load(q, frontier);
-      const next = new Set<LinkKey>();
-      for (const key of frontier) {
-        for (const event of touch(this.events, key)!) {
-          if (!isAttributionEvent(event)) continue;
-          const id = eventKey(event);
-          if (found.has(id)) continue;
-          found.set(id, event);
-          for (const link of familyLinks(event, this.isGeneric)) if (!visited.has(link)) next.add(link);
-        }
-      }
-      frontier = [...next];
-    }
-    return [...found.values()];
+    return walkFamily(seeds, async (keys) => {
+      await this.load(q, keys);
+      return new Map(keys.map((key) => [key, touch(this.events, key)!]));
+    }, this.isGeneric);
   }
 
   private async load(q: Queryable, keys: LinkKey[]): Promise<void> {
@@ -153,6 +140,10 @@ export class WorkingSet {
       for (const cell of await this.ledger.postedCells(q, missing)) this.posted.get(cell.referralId)!.set(cellKey(cell), cell);
     }
     return referralIds.flatMap((id) => [...(touch(this.posted, id)?.values() ?? [])]);
+  }
+
+  async catalogue(q: Queryable): Promise<Catalogue> {
+    return (this.programs ??= await this.catalogues.load(q));
   }
 
   async closedPeriods(q: Queryable): Promise<Set<string>> {
@@ -198,6 +189,7 @@ export class WorkingSet {
     this.referrals.clear();
     this.posted.clear();
     this.closed = null;
+    this.programs = null;
   }
 
   /** Drops the least recently used entries of each map, in proportion, until about `target` remain. */

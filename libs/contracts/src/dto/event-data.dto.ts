@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsBoolean, IsDefined, IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 
 const ID_MAX = 200;
+const GROUP_MAX = 64;
 const DOMAIN = /^[^\s@/]+$/;
 
 /** data of `referral.submitted` */
@@ -17,7 +18,7 @@ export class ProspectDto {
   contactEmail?: string;
 
   @IsOptional() @IsString() @MaxLength(64)
-  region?: string;
+  region?: string | null;
 }
 
 export class ReferralSubmittedDto {
@@ -107,10 +108,42 @@ export class RefundedDto {
   currency: string;
 }
 
+/** data of `partner.approved` */
+export class PartnerApprovedDto {
+  @IsString() @IsNotEmpty() @MaxLength(ID_MAX)
+  partnerId: string;
+
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(GROUP_MAX)
+  group?: string | null;
+}
+
+/** data of `partner.group_changed` */
+export class PartnerGroupChangedDto {
+  @IsString() @IsNotEmpty() @MaxLength(ID_MAX)
+  partnerId: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(GROUP_MAX)
+  group: string;
+}
+
+/** data of `partner.suspended`, `partner.reinstated` and `partner.terminated` */
+export class PartnerStandingChangedDto {
+  @IsString() @IsNotEmpty() @MaxLength(ID_MAX)
+  partnerId: string;
+
+  @IsOptional() @IsString() @MaxLength(1000)
+  reason?: string | null;
+}
+
 export const DATA_DTO_BY_TYPE = {
   'referral.submitted': ReferralSubmittedDto,
   'customer.signed_up': CustomerSignedUpDto,
   'customer.activated': CustomerActivatedDto,
   'billing.usage_billed': UsageBilledDto,
   'billing.refunded': RefundedDto,
+  'partner.approved': PartnerApprovedDto,
+  'partner.group_changed': PartnerGroupChangedDto,
+  'partner.suspended': PartnerStandingChangedDto,
+  'partner.reinstated': PartnerStandingChangedDto,
+  'partner.terminated': PartnerStandingChangedDto,
 } as const;

@@ -19,6 +19,8 @@ export interface ReferralSubmitted extends EventBase {
   partnerId: string;
   partnerDomain: string;
   prospectDomain: string;
+  /** prospect.region; null when the submission names none (it then binds only to programs for every region) */
+  region: string | null;
   channel: string;
 }
 
@@ -53,7 +55,29 @@ export interface Refunded extends EventBase {
   currency: Currency;
 }
 
-export type InputEvent = ReferralSubmitted | CustomerSignedUp | CustomerActivated | UsageBilled | Refunded;
+/** A partner's approval, with its group (`default` when the event names none). */
+export interface PartnerApproved extends EventBase {
+  type: 'partner.approved';
+  partnerId: string;
+  group: string;
+}
+
+export interface PartnerGroupChanged extends EventBase {
+  type: 'partner.group_changed';
+  partnerId: string;
+  group: string;
+}
+
+export interface PartnerStandingChanged extends EventBase {
+  type: 'partner.suspended' | 'partner.reinstated' | 'partner.terminated';
+  partnerId: string;
+  reason: string | null;
+}
+
+/** The events of `partner.accounts.v1` (CONTRACT §9). */
+export type PartnerEvent = PartnerApproved | PartnerGroupChanged | PartnerStandingChanged;
+
+export type InputEvent = ReferralSubmitted | CustomerSignedUp | CustomerActivated | UsageBilled | Refunded | PartnerEvent;
 export type InputEventType = InputEvent['type'];
 
 export const INPUT_EVENT_TYPES: readonly InputEventType[] = [
@@ -62,7 +86,16 @@ export const INPUT_EVENT_TYPES: readonly InputEventType[] = [
   'customer.activated',
   'billing.usage_billed',
   'billing.refunded',
+  'partner.approved',
+  'partner.group_changed',
+  'partner.suspended',
+  'partner.reinstated',
+  'partner.terminated',
 ];
+
+export function isPartnerEvent(event: InputEvent): event is PartnerEvent {
+  return event.type.startsWith('partner.');
+}
 
 /** The idempotency key of an event: (source, id). */
 export function eventKey(event: Pick<InputEvent, 'source' | 'id'>): string {

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
-import { STANDARD_PROGRAM } from '../program/program';
+import { DAY_MS } from '../program/terms';
+import { STANDARD_RULES } from '../program/rules';
 import { evaluate } from '../rules/evaluate';
-import { ExpectedAmount } from '../rules/evaluation';
+import { ExpectedAmount, ReferralProgram } from '../rules/evaluation';
 import { activated, day, refund, resetFactory, signedUp, submitted, usage } from '../testing/event-factory';
 import { InputEvent } from '../events/input-event';
 import { PlannedEntry, planLedgerEntries, PostedCell } from './ledger-plan';
@@ -9,12 +10,14 @@ import { bookedPeriod, isPeriod, nextPeriod, periodEnd, periodOf, previousPeriod
 
 const bonus = (overrides: Partial<ExpectedAmount> = {}): ExpectedAmount => ({
   referralId: 'r1', partnerId: 'p1', customerId: 'c1', slot: 'BONUS', type: 'QUALIFICATION_BONUS',
-  currency: 'USD', effectiveAt: day(20), amount: 5000n, sourceEventId: 'evt-q', ...overrides,
+  currency: 'USD', effectiveAt: day(20), amount: 5000n, sourceEventId: 'evt-q', basis: null, ...overrides,
 });
 const commission = (overrides: Partial<ExpectedAmount> = {}): ExpectedAmount => ({
   referralId: 'r1', partnerId: 'p1', customerId: 'c1', slot: 'USAGE:c1:L1', type: 'USAGE_COMMISSION',
-  currency: 'USD', effectiveAt: day(20), amount: 1000n, sourceEventId: 'evt-q', ...overrides,
+  currency: 'USD', effectiveAt: day(20), amount: 1000n, sourceEventId: 'evt-q', basis: null, ...overrides,
 });
+/** r1 bound to standard v1 (no holding) */
+const PROGRAMS: ReadonlyMap<string, ReferralProgram> = new Map([['r1', { programId: 'standard', programVersion: 1, holdingPeriodMs: 0 }]]);
 const cell = (amount: ExpectedAmount, sum = amount.amount): PostedCell => ({
   referralId: amount.referralId, partnerId: amount.partnerId, customerId: amount.customerId, slot: amount.slot,
   currency: amount.currency, effectiveAt: amount.effectiveAt, amount: sum, sourceEventId: amount.sourceEventId,
@@ -47,34 +50,40 @@ beforeEach(() => resetFactory());
 
 describe('planLedgerEntries', () => {
   it('first posting uses each amount\'s natural type and full amount', () => {
-    const planned = planLedgerEntries([bonus(), commission()], []);
+    const planned = planLedgerEntries([bonus(), commission()], [], PROGRAMS);
     expect(planned).toEqual([
-      { referralId: 'r1', partnerId: 'p1', customerId: 'c1', slot: 'BONUS', type: 'QUALIFICATION_BONUS', currency: 'USD', effectiveAt: day(20), amount: 5000n, sourceEventId: 'evt-q' },
-      { referralId: 'r1', partnerId: 'p1', customerId: 'c1', slot: 'USAGE:c1:L1', type: 'USAGE_COMMISSION', currency: 'USD', effectiveAt: day(20), amount: 1000n, sourceEventId: 'evt-q' },
+      {
+        referralId: 'r1', partnerId: 'p1', customerId: 'c1', slot: 'BONUS', type: 'QUALIFICATION_BONUS', currency: 'USD', effectiveAt: day(20), amount: 5000n, sourceEventId: 'evt-q',
+        programId: 'standard', programVersion: 1, releaseAt: day(20),
+      },
+      {
+        referralId: 'r1', partnerId: 'p1', customerId: 'c1', slot: 'USAGE:c1:L1', type: 'USAGE_COMMISSION', currency: 'USD', effectiveAt: day(20), amount: 1000n, sourceEventId: 'evt-q',
+        programId: 'standard', programVersion: 1, releaseAt: day(20),
+      },
     ]);
   });
 
   it('a refund reversal seen for the first time keeps its natural type, even when the referral already has entries', () => {
     const reversal: ExpectedAmount = { ...commission(), slot: 'REFUND:c1:R1', type: 'REFUND_REVERSAL', effectiveAt: day(30), amount: -300n, sourceEventId: 'evt-r' };
-    const planned = planLedgerEntries([bonus(), commission(), reversal], [cell(bonus()), cell(commission())]);
+    const planned = planLedgerEntries([bonus(), commission(), reversal], [cell(bonus()), cell(commission())], PROGRAMS);
     expect(planned).toEqual([expect.objectContaining({ slot: 'REFUND:c1:R1', type: 'REFUND_REVERSAL', amount: -300n, effectiveAt: day(30) })]);
   });
 
   it('nothing is planned when the ledger already holds what is expected', () => {
-    expect(planLedgerEntries([bonus(), commission()], [cell(bonus()), cell(commission())])).toEqual([]);
-    expect(planLedgerEntries([], [])).toEqual([]);
+    expect(planLedgerEntries([bonus(), commission()], [cell(bonus()), cell(commission())], PROGRAMS)).toEqual([]);
+    expect(planLedgerEntries([], [], PROGRAMS)).toEqual([]);
   });
 
   it('a changed amount posts the difference as a CORRECTION at the same effectiveAt', () => {
-    const planned = planLedgerEntries([bonus(), commission({ amount: 1500n })], [cell(bonus()), cell(commission())]);
+    const planned = planLedgerEntries([bonus(), commission({ amount: 1500n })], [cell(bonus()), cell(commission())], PROGRAMS);
     expect(planned).toEqual([expect.objectContaining({ slot: 'USAGE:c1:L1', type: 'CORRECTION', amount: 500n, effectiveAt: day(20), currency: 'USD' })]);
-    const lower = planLedgerEntries([commission({ amount: 400n })], [cell(commission())]);
+    const lower = planLedgerEntries([commission({ amount: 400n })], [cell(commission())], PROGRAMS);
     expect(lower).toEqual([expect.objectContaining({ type: 'CORRECTION', amount: -600n, effectiveAt: day(20) })]);
   });
 
   it('a bonus whose effective time moves is reversed at the old time and posted at the new one', () => {
     const moved = bonus({ effectiveAt: day(15), sourceEventId: 'evt-earlier' });
-    const planned = planLedgerEntries([moved], [cell(bonus())]);
+    const planned = planLedgerEntries([moved], [cell(bonus())], PROGRAMS);
     expect(planned).toHaveLength(2);
     expect(planned).toEqual(expect.arrayContaining([
       expect.objectContaining({ slot: 'BONUS', type: 'CORRECTION', amount: 5000n, effectiveAt: day(15), sourceEventId: 'evt-earlier' }),
@@ -83,7 +92,7 @@ describe('planLedgerEntries', () => {
   });
 
   it('a bonus whose currency changes is reversed in the old currency and posted in the new one', () => {
-    const planned = planLedgerEntries([bonus({ currency: 'EUR' })], [cell(bonus())]);
+    const planned = planLedgerEntries([bonus({ currency: 'EUR' })], [cell(bonus())], PROGRAMS);
     expect(planned).toEqual(expect.arrayContaining([
       expect.objectContaining({ type: 'CORRECTION', currency: 'EUR', amount: 5000n }),
       expect.objectContaining({ type: 'CORRECTION', currency: 'USD', amount: -5000n }),
@@ -93,7 +102,7 @@ describe('planLedgerEntries', () => {
 
   it('a referral that no longer qualifies gets every posted cell reversed, at each cell\'s own time', () => {
     const posted = [cell(bonus()), cell(commission()), cell(commission({ slot: 'USAGE:c1:L2', effectiveAt: day(40), amount: 700n }))];
-    const planned = planLedgerEntries([], posted);
+    const planned = planLedgerEntries([], posted, PROGRAMS);
     expect(planned).toEqual([
       expect.objectContaining({ slot: 'BONUS', type: 'CORRECTION', amount: -5000n, effectiveAt: day(20) }),
       expect.objectContaining({ slot: 'USAGE:c1:L1', type: 'CORRECTION', amount: -1000n, effectiveAt: day(20) }),
@@ -102,16 +111,45 @@ describe('planLedgerEntries', () => {
   });
 
   it('a cell already brought to zero is not reversed again, and a slot that comes back is a CORRECTION', () => {
-    expect(planLedgerEntries([], [cell(bonus(), 0n)])).toEqual([]);
-    expect(planLedgerEntries([bonus()], [cell(bonus(), 0n)])).toEqual([expect.objectContaining({ type: 'CORRECTION', amount: 5000n })]);
+    expect(planLedgerEntries([], [cell(bonus(), 0n)], PROGRAMS)).toEqual([]);
+    expect(planLedgerEntries([bonus()], [cell(bonus(), 0n)], PROGRAMS)).toEqual([expect.objectContaining({ type: 'CORRECTION', amount: 5000n })]);
   });
 
   it('does not touch its inputs (entries are only ever appended)', () => {
     const expected = [bonus({ amount: 6000n })];
     const posted = [cell(bonus())];
     const snapshot = JSON.stringify([expected, posted], (_, v) => (typeof v === 'bigint' ? `${v}n` : v));
-    planLedgerEntries(expected, posted);
+    planLedgerEntries(expected, posted, PROGRAMS);
     expect(JSON.stringify([expected, posted], (_, v) => (typeof v === 'bigint' ? `${v}n` : v))).toBe(snapshot);
+  });
+});
+
+describe('planLedgerEntries: program audit and holding (CONTRACT §8 "Audit", §10 "Holding")', () => {
+  const HELD: ReadonlyMap<string, ReferralProgram> = new Map([['r1', { programId: 'apac-launch', programVersion: 3, holdingPeriodMs: 30 * DAY_MS }]]);
+
+  it('every entry carries its referral\'s programId and programVersion; a positive amount is released after the holding period', () => {
+    expect(planLedgerEntries([bonus(), commission()], [], HELD)).toEqual([
+      expect.objectContaining({ slot: 'BONUS', amount: 5000n, programId: 'apac-launch', programVersion: 3, effectiveAt: day(20), releaseAt: day(50) }),
+      expect.objectContaining({ slot: 'USAGE:c1:L1', amount: 1000n, programId: 'apac-launch', programVersion: 3, effectiveAt: day(20), releaseAt: day(50) }),
+    ]);
+  });
+
+  it('a negative amount (a reversal, a downward correction, a cell taken back) is never held: releaseAt = effectiveAt', () => {
+    const reversal: ExpectedAmount = { ...commission(), slot: 'REFUND:c1:R1', type: 'REFUND_REVERSAL', effectiveAt: day(30), amount: -300n, sourceEventId: 'evt-r' };
+    expect(planLedgerEntries([reversal], [], HELD)).toEqual([expect.objectContaining({ type: 'REFUND_REVERSAL', amount: -300n, releaseAt: day(30) })]);
+    expect(planLedgerEntries([commission({ amount: 400n })], [cell(commission())], HELD)).toEqual([
+      expect.objectContaining({ type: 'CORRECTION', amount: -600n, releaseAt: day(20) }),
+    ]);
+    expect(planLedgerEntries([commission({ amount: 1600n })], [cell(commission())], HELD)).toEqual([
+      expect.objectContaining({ type: 'CORRECTION', amount: 600n, releaseAt: day(50) }),
+    ]);
+    expect(planLedgerEntries([], [cell(bonus())], HELD)).toEqual([
+      expect.objectContaining({ slot: 'BONUS', type: 'CORRECTION', amount: -5000n, programId: 'apac-launch', programVersion: 3, releaseAt: day(20) }),
+    ]);
+  });
+
+  it('refuses to plan an amount of a referral without a binding', () => {
+    expect(() => planLedgerEntries([bonus({ referralId: 'r9' })], [], HELD)).toThrow(/r9/);
   });
 });
 
@@ -124,7 +162,8 @@ describe('planLedgerEntries after evaluate: late events correct the ledger', () 
   ];
 
   function post(ledger: PlannedEntry[], events: InputEvent[]): PlannedEntry[] {
-    const planned = planLedgerEntries(evaluate(events, now, STANDARD_PROGRAM).amounts, cellsOf(ledger));
+    const evaluation = evaluate(events, now, STANDARD_RULES);
+    const planned = planLedgerEntries(evaluation.amounts, cellsOf(ledger), evaluation.programs);
     ledger.push(...planned);
     return planned;
   }
@@ -180,7 +219,7 @@ describe('planLedgerEntries after evaluate: late events correct the ledger', () 
     post(ledger, [p2, ...rest]);
     expect(byPartnerCurrencyPeriod(ledger)).toEqual({ 'p2|USD|2026-01': 6000n });
     post(ledger, [p2, p1, ...rest]);
-    const full = evaluate([p2, p1, ...rest], now, STANDARD_PROGRAM);
+    const full = evaluate([p2, p1, ...rest], now, STANDARD_RULES);
     expect(full.referrals[0].partnerId).toBe('p1');
     expect(byPartnerCurrencyPeriod(ledger)).toEqual(byPartnerCurrencyPeriod(full.amounts)); // { 'p1|USD|2026-01': 6000n }
   });

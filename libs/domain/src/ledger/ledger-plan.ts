@@ -1,5 +1,5 @@
 import { Currency } from '../money/currency';
-import { AmountType, ExpectedAmount } from '../rules/evaluation';
+import { AmountType, ExpectedAmount, ReferralProgram } from '../rules/evaluation';
 
 export type LedgerEntryType = AmountType | 'MANUAL_ADJUSTMENT' | 'CORRECTION';
 
@@ -28,6 +28,16 @@ export interface PlannedEntry {
   effectiveAt: number;
   amount: bigint;
   sourceEventId: string | null;
+  /** the referral's binding when the entry is posted (CONTRACT §8, "Audit") */
+  programId: string;
+  programVersion: number;
+  /** when the entry becomes payable: positive amounts are held for the version's holding period (CONTRACT §10) */
+  releaseAt: number;
+}
+
+/** A positive amount is held for its referral's holding period; a negative one is never held. */
+export function releaseTime(amount: bigint, effectiveAt: number, holdingPeriodMs: number): number {
+  return amount > 0n ? effectiveAt + holdingPeriodMs : effectiveAt;
 }
 
 /**
@@ -36,7 +46,16 @@ export interface PlannedEntry {
  * the cell it corrects, so a moved amount is reversed at its old time and posted at its new one.
  * `posted` must cover every referral of `expected` (and may hold referrals that no longer expect anything).
  */
-export function planLedgerEntries(expected: readonly ExpectedAmount[], posted: readonly PostedCell[]): PlannedEntry[] {
+export function planLedgerEntries(
+  expected: readonly ExpectedAmount[],
+  posted: readonly PostedCell[],
+  programs: ReadonlyMap<string, ReferralProgram>,
+): PlannedEntry[] {
+  const programOf = (referralId: string): ReferralProgram => {
+    const program = programs.get(referralId);
+    if (!program) throw new Error(`referral ${referralId} has ledger amounts but no binding`);
+    return program;
+  };
   // referral → slot → its cells (usually one). Nested maps, not composite string keys: a late event re-plans a
   // whole component (10,000 cells), and building and hashing 30,000 concatenated keys cost more than the rules.
   const postedBySlot = new Map<string, Map<string, PostedCell[]>>();
@@ -55,6 +74,7 @@ export function planLedgerEntries(expected: readonly ExpectedAmount[], posted: r
     if (cell) matched.add(cell);
     const delta = amount.amount - (cell?.amount ?? 0n);
     if (delta === 0n) continue;
+    const { programId, programVersion, holdingPeriodMs } = programOf(amount.referralId);
     planned.push({
       referralId: amount.referralId,
       partnerId: amount.partnerId,
@@ -65,11 +85,15 @@ export function planLedgerEntries(expected: readonly ExpectedAmount[], posted: r
       effectiveAt: amount.effectiveAt,
       amount: delta,
       sourceEventId: amount.sourceEventId,
+      programId,
+      programVersion,
+      releaseAt: releaseTime(delta, amount.effectiveAt, holdingPeriodMs),
     });
   }
   for (const cell of posted) {
     if (matched.has(cell) || cell.amount === 0n) continue;
-    planned.push({ ...cell, type: 'CORRECTION', amount: -cell.amount });
+    const { programId, programVersion, holdingPeriodMs } = programOf(cell.referralId);
+    planned.push({ ...cell, type: 'CORRECTION', amount: -cell.amount, programId, programVersion, releaseAt: releaseTime(-cell.amount, cell.effectiveAt, holdingPeriodMs) });
   }
   return planned;
 }

@@ -21,8 +21,8 @@ export interface BookedNet {
   net: bigint;
 }
 
-/** Per currency, the smallest closing balance that is paid out (program terms). */
-export type MinimumPayouts = Readonly<Record<Currency, { minimumPayout: bigint }>>;
+/** Per currency, the smallest balance that is paid out (a global setting, CONTRACT §3), in minor units. */
+export type MinimumPayouts = Readonly<Record<Currency, bigint>>;
 
 export interface StatementChain {
   /** the periods to compute, ascending; each one's statements open with the previous one's carried amounts */
@@ -47,7 +47,7 @@ function byPartnerThenCurrency(a: PayoutStatement, b: PayoutStatement): number {
  */
 export function statementOf(period: Period, partnerId: string, currency: Currency, opening: bigint, net: bigint, terms: MinimumPayouts): PayoutStatement {
   const closing = opening + net;
-  const payable = closing >= terms[currency].minimumPayout ? closing : 0n;
+  const payable = closing >= terms[currency] ? closing : 0n;
   return { period, partnerId, currency, opening, net, closing, payable, carried: closing - payable };
 }
 

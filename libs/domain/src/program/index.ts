@@ -1,1 +1,4 @@
-export * from './program';
+export * from './terms';
+export * from './catalogue';
+export * from './binding';
+export * from './rules';

@@ -5,7 +5,7 @@ const NOW = Date.UTC(2026, 10, 1);
 
 function outcome(overrides: Partial<ReferralOutcome> = {}): ReferralOutcome {
   return {
-    referralId: 'R-1', partnerId: 'P-1', customerId: null, status: 'SUBMITTED', reason: null, submittedAt: Date.UTC(2026, 0, 1),
+    referralId: 'R-1', partnerId: 'P-1', programId: 'standard', programVersion: 1, customerId: null, status: 'SUBMITTED', reason: null, submittedAt: Date.UTC(2026, 0, 1),
     signedUpAt: null, activatedAt: null, qualifiedAt: null, qualifyingCurrency: null, qualifyingSpend: null, expiresAt: Date.UTC(2026, 3, 8),
     ...overrides,
   };
@@ -65,6 +65,14 @@ describe('diffReferrals', () => {
   it('a change of submission time alone rewrites the row without a status change', () => {
     const before = outcome();
     const after = { ...before, submittedAt: before.submittedAt - 1000, expiresAt: before.expiresAt! - 1000 };
+    const changes = diffReferrals([after], new Map([['R-1', stored(before, 1)]]), NOW);
+    expect(changes.writes).toEqual([{ outcome: after, sequence: 1, qualifiedVersion: 0 }]);
+    expect(changes.statusChanges).toEqual([]);
+  });
+
+  it('a change of binding alone (a takeover by a submission bound to another program version) rewrites the row without a status change', () => {
+    const before = outcome();
+    const after = { ...before, programId: 'eu', programVersion: 2 };
     const changes = diffReferrals([after], new Map([['R-1', stored(before, 1)]]), NOW);
     expect(changes.writes).toEqual([{ outcome: after, sequence: 1, qualifiedVersion: 0 }]);
     expect(changes.statusChanges).toEqual([]);

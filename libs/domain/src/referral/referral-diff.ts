@@ -48,6 +48,8 @@ function sameOutcome(stored: StoredReferral, outcome: ReferralOutcome): boolean 
     stored.status === outcome.status &&
     stored.reason === outcome.reason &&
     stored.partnerId === outcome.partnerId &&
+    stored.programId === outcome.programId &&
+    stored.programVersion === outcome.programVersion &&
     stored.submittedAt === outcome.submittedAt &&
     stored.customerId === outcome.customerId &&
     stored.signedUpAt === outcome.signedUpAt &&

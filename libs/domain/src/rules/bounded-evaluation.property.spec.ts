@@ -1,17 +1,19 @@
 import fc from 'fast-check';
-import { eventKey, InputEvent } from '../events/input-event';
+import { eventKey, InputEvent, isPartnerEvent, PartnerEvent } from '../events/input-event';
 import { PlannedEntry, planLedgerEntries, PostedCell } from '../ledger/ledger-plan';
-import { isGenericDomain } from '../program/program';
+import { partnerTimelines } from '../partners/partner-standing';
+import { isGenericDomain } from '../program/rules';
 import { diffReferrals, StoredReferral } from '../referral/referral-diff';
 import { eventsArb, NOW, P, permutationOf } from '../testing/event-arbitraries';
 import { SubmissionVerdict } from './attribution';
 import { attributeFamily, claimedVerdict, decideReferrals, evaluate } from './evaluate';
 import { ReferralOutcome } from './evaluation';
-import { AttributionEvent, factsKey, familyLinks, isAttributionEvent, LinkKey, listedUnder, referralKey, signupsKey, touchedBy } from './links';
+import { AttributionEvent, factsKey, familyLinks, isAttributionEvent, LinkKey, listedUnder, partnerKey, referralKey, signupsKey, touchedBy } from './links';
 
 /**
  * The engine evaluates only what new events touch: the families their submissions and signups join, and the referral
- * each customer with new facts claimed (as stored). These properties replay random event sets in random chunks
+ * each customer with new facts claimed (as stored), with the events of the partners who submitted them; a partner's
+ * new event touches the families of all its submissions. These properties replay random event sets in random chunks
  * through that bounded path, in memory, and compare the result with the full evaluation of every event.
  */
 const isGeneric = (domain: string) => isGenericDomain(P, domain);
@@ -34,7 +36,9 @@ class BoundedReplay {
       for (const key of listedUnder(event, isGeneric)) this.byKey.set(key, [...(this.byKey.get(key) ?? []), event]);
     }
     const touched = touchedBy(fresh, isGeneric);
-    const family = attributeFamily(this.family(touched.familyKeys), P);
+    const familyEvents = this.family(touched.familyKeys);
+    const partners = this.partners(familyEvents.flatMap((e) => (e.type === 'referral.submitted' ? [e.partnerId] : [])));
+    const family = attributeFamily(familyEvents, partners, P);
     const verdicts: SubmissionVerdict[] = [...family.verdicts];
     const decided = new Set(verdicts.map((v) => v.submission.referralId));
     const claimants = new Set(verdicts.flatMap((v) => (v.claimedBy ? [v.claimedBy.customerId] : [])));
@@ -43,17 +47,23 @@ class BoundedReplay {
       const claimed = [...this.referrals.values()].find((r) => r.customerId === customerId);
       if (!claimed || decided.has(claimed.referralId)) continue;
       const submissions = this.events(referralKey(claimed.referralId));
-      verdicts.push(claimedVerdict(submissions as never, this.events(signupsKey(customerId)) as never));
+      const claimedPartners = this.partners(submissions.map((e) => (e as { partnerId: string }).partnerId));
+      verdicts.push(claimedVerdict(submissions as never, this.events(signupsKey(customerId)) as never, claimedPartners, P));
       decided.add(claimed.referralId);
     }
     const facts = verdicts.flatMap((v) => (v.claimedBy ? this.events(factsKey(v.claimedBy.customerId)) : []));
-    const evaluation = decideReferrals(verdicts, facts, NOW, P);
+    const evaluation = decideReferrals(verdicts, facts, this.partners(verdicts.map((v) => v.submission.partnerId)), NOW);
     this.evaluated.push(evaluation.referrals.length);
     for (const write of diffReferrals(evaluation.referrals, this.referrals, NOW).writes) {
       this.referrals.set(write.outcome.referralId, { ...write.outcome, sequence: write.sequence, qualifiedVersion: write.qualifiedVersion });
     }
     const ids = new Set(evaluation.referrals.map((r) => r.referralId));
-    this.ledger.push(...planLedgerEntries(evaluation.amounts, cellsOf(this.ledger.filter((e) => ids.has(e.referralId)))));
+    this.ledger.push(...planLedgerEntries(evaluation.amounts, cellsOf(this.ledger.filter((e) => ids.has(e.referralId))), evaluation.programs));
+  }
+
+  private partners(partnerIds: string[]) {
+    const events = [...new Set(partnerIds)].flatMap((id) => this.events(partnerKey(id))).filter((e): e is PartnerEvent => isPartnerEvent(e));
+    return partnerTimelines(events, []);
   }
 
   private events(key: LinkKey): InputEvent[] {
@@ -99,7 +109,7 @@ function sums(entries: readonly { amount: bigint; referralId: string; partnerId:
 }
 
 const rowOf = (r: ReferralOutcome) => ({
-  referralId: r.referralId, partnerId: r.partnerId, submittedAt: r.submittedAt, customerId: r.customerId, status: r.status, reason: r.reason,
+  referralId: r.referralId, partnerId: r.partnerId, programId: r.programId, programVersion: r.programVersion, submittedAt: r.submittedAt, customerId: r.customerId, status: r.status, reason: r.reason,
   signedUpAt: r.signedUpAt, activatedAt: r.activatedAt, qualifiedAt: r.qualifiedAt, qualifyingCurrency: r.qualifyingCurrency,
   qualifyingSpend: r.qualifyingSpend, expiresAt: r.expiresAt,
 });

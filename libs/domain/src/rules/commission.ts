@@ -1,7 +1,7 @@
 import { Refunded, UsageBilled } from '../events/input-event';
 import { Currency } from '../money/currency';
 import { divRoundHalfEven, maxBig, minBig } from '../money/rounding';
-import { hasExcludedPrefix, Program } from '../program/program';
+import { hasExcludedPrefix, ProgramTerms } from '../program/terms';
 import { Anomaly, ExpectedAmount } from './evaluation';
 
 /**
@@ -64,17 +64,21 @@ export interface Qualification {
   qualifyingSpend: bigint;
 }
 
-/** The first eligible line at which its currency's eligible spend reaches the threshold (CONTRACT §4, "Qualification"). */
-export function qualify(billing: CustomerBilling, activatedAt: number, program: Program): Qualification | null {
+/**
+ * The first eligible line at which its currency's eligible spend reaches the threshold (CONTRACT §4, "Qualification").
+ * A line in a currency the terms do not list is not eligible.
+ */
+export function qualify(billing: CustomerBilling, activatedAt: number, terms: ProgramTerms): Qualification | null {
   const sums = new Map<Currency, bigint>();
-  const end = activatedAt + program.qualificationWindowMs;
+  const end = activatedAt + terms.qualificationWindowMs;
   const lines = billing.lines;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
-    if (line.time < activatedAt || line.time >= end || hasExcludedPrefix(program, line.productCode)) continue;
+    const currencyTerms = terms.currencies[line.currency];
+    if (line.time < activatedAt || line.time >= end || !currencyTerms || hasExcludedPrefix(terms, line.productCode)) continue;
     const sum = (sums.get(line.currency) ?? 0n) + line.amount;
     sums.set(line.currency, sum);
-    if (sum >= program.terms[line.currency].qualificationThreshold) {
+    if (sum >= currencyTerms.qualificationThreshold) {
       return { line, lineIndex: i, qualifiedAt: line.time, currency: line.currency, qualifyingSpend: sum };
     }
   }
@@ -87,30 +91,39 @@ export interface ReferralRef {
   customerId: string;
 }
 
-/** Bonus, usage commissions and refund reversals of a qualified referral (CONTRACT §4, "Money"). */
+/**
+ * Bonus, usage commissions and refund reversals of a qualified referral (CONTRACT §4, "Money") under its terms. A
+ * partner terminated at `terminatedAt` earns no bonus qualified from then on and no commission on lines from then
+ * on; reversals of commissions earned before still apply (CONTRACT §9).
+ */
 export function commissionAmounts(
   referral: ReferralRef,
   billing: CustomerBilling,
   qualification: Qualification,
-  program: Program,
+  terms: ProgramTerms,
+  terminatedAt: number | null,
 ): ExpectedAmount[] {
   const { referralId, partnerId, customerId } = referral;
-  const amounts: ExpectedAmount[] = [
-    {
+  const amounts: ExpectedAmount[] = [];
+  const bonus = terms.currencies[qualification.currency]!.bonus; // the qualifying currency is one the terms list
+  if ((terminatedAt === null || qualification.qualifiedAt < terminatedAt) && bonus > 0n) {
+    amounts.push({
       referralId, partnerId, customerId,
       slot: 'BONUS',
       type: 'QUALIFICATION_BONUS',
       currency: qualification.currency,
       effectiveAt: qualification.qualifiedAt,
-      amount: program.terms[qualification.currency].bonus,
+      amount: bonus,
       sourceEventId: qualification.line.id,
-    },
-  ];
+      basis: null,
+    });
+  }
 
   // The lines are in event order: those before the qualifying line are skipped by index, and the first line past the
   // commission window ends the loop. A late event re-evaluates a whole component (10,000 lines), so the loop does one
   // map lookup per line (not four), and keeps commissions only for the lines refunds name.
-  const commissionEnd = qualification.qualifiedAt + program.commissionWindowMs;
+  const windowEnd = qualification.qualifiedAt + terms.commissionWindowMs;
+  const commissionEnd = terminatedAt !== null && terminatedAt < windowEnd ? terminatedAt : windowEnd;
   const totals = new Map<Currency, { spend: bigint; earned: bigint }>();
   const refundedLines = billing.refunds.length > 0 ? new Set(billing.refunds.map((refund) => refund.invoiceLineId)) : null;
   const commissionByLine = new Map<string, bigint>();
@@ -118,14 +131,16 @@ export function commissionAmounts(
   for (let i = qualification.lineIndex; i < lines.length; i++) {
     const line = lines[i];
     if (line.time >= commissionEnd) break;
-    if (hasExcludedPrefix(program, line.productCode)) continue;
+    const currencyTerms = terms.currencies[line.currency];
+    if (!currencyTerms || hasExcludedPrefix(terms, line.productCode)) continue;
     let total = totals.get(line.currency);
     if (!total) totals.set(line.currency, (total = { spend: 0n, earned: 0n }));
-    const terms = program.terms[line.currency];
-    const below = minBig(maxBig(terms.tierBoundary - total.spend, 0n), line.amount);
+    const spendBefore = total.spend;
+    const below = minBig(maxBig(currencyTerms.tierBoundary - spendBefore, 0n), line.amount);
     const above = line.amount - below;
-    const raw = divRoundHalfEven(below * program.baseRateBps + above * program.upperRateBps, 10_000n);
-    const commission = minBig(raw, maxBig(terms.commissionCap - total.earned, 0n));
+    const raw = divRoundHalfEven(below * terms.baseRateBps + above * terms.upperRateBps, 10_000n);
+    const capLeft = maxBig(currencyTerms.commissionCap - total.earned, 0n);
+    const commission = minBig(raw, capLeft);
     total.spend += line.amount;
     total.earned += commission;
     if (refundedLines?.has(line.invoiceLineId)) commissionByLine.set(line.invoiceLineId, commission);
@@ -138,6 +153,7 @@ export function commissionAmounts(
         effectiveAt: line.time,
         amount: commission,
         sourceEventId: line.id,
+        basis: { kind: 'USAGE', spendBefore, below, above, raw, capLeft },
       });
     }
   }
@@ -148,7 +164,8 @@ export function commissionAmounts(
     const commission = commissionByLine.get(line.invoiceLineId) ?? 0n;
     if (commission <= 0n) continue;
     const already = reversed.get(line.invoiceLineId) ?? 0n;
-    const reversal = minBig(divRoundHalfEven(commission * refund.amount, line.amount), commission - already);
+    const raw = divRoundHalfEven(commission * refund.amount, line.amount);
+    const reversal = minBig(raw, commission - already);
     reversed.set(line.invoiceLineId, already + reversal);
     if (reversal > 0n) {
       amounts.push({
@@ -159,6 +176,7 @@ export function commissionAmounts(
         effectiveAt: refund.time,
         amount: -reversal,
         sourceEventId: refund.id,
+        basis: { kind: 'REFUND', commission, refunded: refund.amount, lineAmount: line.amount, raw, reversedBefore: already, lineEventId: line.id },
       });
     }
   }

@@ -1,13 +1,15 @@
 import fc from 'fast-check';
-import { InputEvent, Refunded, UsageBilled } from '../events/input-event';
+import { InputEvent, isPartnerEvent, PartnerEvent, Refunded, UsageBilled } from '../events/input-event';
 import { PlannedEntry, planLedgerEntries, PostedCell } from '../ledger/ledger-plan';
 import { periodOf } from '../ledger/period';
 import { Currency } from '../money/currency';
-import { DAY_MS } from '../program/program';
-import { eventsArb, NOW, P, permutationOf } from '../testing/event-arbitraries';
+import { partnerTimelines } from '../partners/partner-standing';
+import { Catalogue } from '../program/catalogue';
+import { DAY_MS, ProgramTerms } from '../program/terms';
+import { eventsArb, NOW, P, P_APPROVAL, permutationOf, TEST_CATALOGUE } from '../testing/event-arbitraries';
 import { T0 } from '../testing/event-factory';
 import { evaluate } from './evaluate';
-import { Evaluation, ExpectedAmount } from './evaluation';
+import { Evaluation, ExpectedAmount, ReferralOutcome } from './evaluation';
 
 /**
  * CONTRACT §4 as properties: "the result is a function of the SET of events received and of the clock, never of
@@ -41,6 +43,14 @@ function cellsOf(ledger: readonly PlannedEntry[]): PostedCell[] {
 
 const serialise = (value: unknown) => JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? `${v}n` : v));
 
+/** The terms a referral is bound to, looked up in the catalogue by its programId and programVersion. */
+function termsOf(catalogue: Catalogue, referral: Pick<ReferralOutcome, 'programId' | 'programVersion'>): ProgramTerms {
+  const program = catalogue.programs.find((p) => p.programId === referral.programId);
+  const terms = program?.versions.find((v) => v.version === referral.programVersion)?.terms;
+  if (!terms) throw new Error(`${referral.programId} v${referral.programVersion} has no terms`);
+  return terms;
+}
+
 /** The order-free view of an evaluation. */
 function view(result: Evaluation) {
   return {
@@ -48,6 +58,7 @@ function view(result: Evaluation) {
     amounts: [...result.amounts].sort((a, b) => (cellKey(a) < cellKey(b) ? -1 : cellKey(a) > cellKey(b) ? 1 : 0)),
     anomalies: result.anomalies.map((a) => `${a.code}|${a.source}|${a.eventId}`).sort(),
     ledger: byPartnerCurrencyPeriod(result.amounts),
+    programs: [...result.programs.entries()].sort(([a], [b]) => (a < b ? -1 : 1)),
   };
 }
 
@@ -58,21 +69,35 @@ describe('evaluate: properties over random event sets', () => {
     const samples = fc.sample(eventsArb, { numRuns: 300, seed: 42 });
     const results = samples.map((events) => evaluate(events, NOW, P));
     const statuses = new Set(results.flatMap((r) => r.referrals.map((x) => `${x.status}:${x.reason}`)));
-    for (const s of ['QUALIFIED:null', 'REJECTED:EXCLUDED_CHANNEL', 'REJECTED:SELF_REFERRAL', 'REJECTED:EXISTING_CUSTOMER', 'REJECTED:DUPLICATE', 'EXPIRED:NO_SIGNUP', 'EXPIRED:NO_ACTIVATION', 'EXPIRED:NOT_QUALIFIED']) {
+    for (const s of ['QUALIFIED:null', 'REJECTED:PARTNER_NOT_ELIGIBLE', 'REJECTED:EXCLUDED_CHANNEL', 'REJECTED:SELF_REFERRAL', 'REJECTED:EXISTING_CUSTOMER', 'REJECTED:DUPLICATE', 'EXPIRED:NO_SIGNUP', 'EXPIRED:NO_ACTIVATION', 'EXPIRED:NOT_QUALIFIED']) {
       expect(statuses).toContain(s);
     }
     const types = new Set(results.flatMap((r) => r.amounts.map((a) => a.type)));
     expect([...types].sort()).toEqual(['QUALIFICATION_BONUS', 'REFUND_REVERSAL', 'USAGE_COMMISSION']);
     const anomalies = new Set(results.flatMap((r) => r.anomalies.map((a) => a.code)));
-    for (const code of ['DUPLICATE_INVOICE_LINE', 'DUPLICATE_REFERRAL', 'REPEATED_SIGNUP', 'REFUND_CURRENCY_MISMATCH', 'REFUND_EXCEEDS_LINE']) {
+    for (const code of ['DUPLICATE_INVOICE_LINE', 'DUPLICATE_REFERRAL', 'REPEATED_SIGNUP', 'REFUND_CURRENCY_MISMATCH', 'REFUND_EXCEEDS_LINE', 'PARTNER_TERMINATED']) {
       expect(anomalies).toContain(code);
     }
+    // every program version of the test catalogue that has terms binds some submission, and some earn money
+    const bindings = new Set(results.flatMap((r) => r.referrals.map((x) => `${x.programId}:${x.programVersion}`)));
+    expect([...bindings].sort()).toEqual(['eu:1', 'gold:1', 'standard:1', 'standard:2']);
+    const earning = new Set(results.flatMap((r) => r.amounts.map((a) => { const x = r.programs.get(a.referralId)!; return `${x.programId}:${x.programVersion}`; })));
+    expect([...earning].sort()).toEqual(['eu:1', 'gold:1', 'standard:1', 'standard:2']);
   });
 
   it('(a) any permutation of the events gives identical outcomes and identical ledger sums per (partner, currency, period)', () => {
     fc.assert(
       fc.property(eventsArb.chain((events) => fc.tuple(fc.constant(events), permutationOf(events))), ([events, shuffled]) => {
         expect(view(evaluate(shuffled, NOW, P))).toEqual(view(evaluate(events, NOW, P)));
+      }),
+      RUNS,
+    );
+  });
+
+  it('(a″) … under approval enrollment too', () => {
+    fc.assert(
+      fc.property(eventsArb.chain((events) => fc.tuple(fc.constant(events), permutationOf(events))), ([events, shuffled]) => {
+        expect(view(evaluate(shuffled, NOW, P_APPROVAL))).toEqual(view(evaluate(events, NOW, P_APPROVAL)));
       }),
       RUNS,
     );
@@ -115,10 +140,11 @@ describe('evaluate: properties over random event sets', () => {
       const size = chunks.length > 0 ? chunks[i % chunks.length] : arrival.length;
       offset = Math.min(arrival.length, offset + size);
       i += 1;
-      const expected = evaluate(arrival.slice(0, offset), NOW, P).amounts;
+      const evaluation = evaluate(arrival.slice(0, offset), NOW, P);
+      const expected = evaluation.amounts;
       const posted = cellsOf(ledger);
       const before = serialise([ledger, posted, expected]);
-      const planned = planLedgerEntries(expected, posted);
+      const planned = planLedgerEntries(expected, posted, evaluation.programs);
       expect(serialise([ledger, posted, expected])).toBe(before); // nothing posted is changed, inputs untouched
       for (const entry of planned) {
         expect(entry.amount).not.toBe(0n);
@@ -140,10 +166,10 @@ describe('evaluate: properties over random event sets', () => {
     fc.assert(
       fc.property(chunkedArb, ([events, arrival, chunks]) => {
         const ledger = replay(arrival, chunks);
-        const final = evaluate(events, NOW, P).amounts;
-        expect(sumsBy(ledger, cellKey)).toEqual(sumsBy(final, cellKey));
+        const final = evaluate(events, NOW, P);
+        expect(sumsBy(ledger, cellKey)).toEqual(sumsBy(final.amounts, cellKey));
         // and one more round with nothing new plans nothing
-        expect(planLedgerEntries(final, cellsOf(ledger))).toEqual([]);
+        expect(planLedgerEntries(final.amounts, cellsOf(ledger), final.programs)).toEqual([]);
       }),
       { numRuns: 100 },
     );
@@ -169,8 +195,9 @@ describe('evaluate: properties over random event sets', () => {
         const result = evaluate(events, NOW, P);
         const commissions = sumsBy(result.amounts.filter((a) => a.type === 'USAGE_COMMISSION'), (a) => `${a.referralId}|${a.currency}`);
         for (const [key, total] of Object.entries(commissions)) {
-          const currency = key.split('|')[1] as Currency;
-          expect(total <= P.terms[currency].commissionCap).toBe(true);
+          const [referralId, currency] = key.split('|') as [string, Currency];
+          const terms = termsOf(TEST_CATALOGUE, result.referrals.find((r) => r.referralId === referralId)!);
+          expect(total <= terms.currencies[currency]!.commissionCap).toBe(true); // a currency the terms lack earns nothing
         }
         const byId = new Map(events.map((e) => [e.id, e]));
         const lineCommission = new Map<string, bigint>();
@@ -196,14 +223,20 @@ describe('evaluate: properties over random event sets', () => {
     );
   });
 
-  it('(e) exactly the QUALIFIED referrals carry one bonus, in the qualifying currency at qualifiedAt; pending expiries lie after now', () => {
+  it('(e) exactly the QUALIFIED referrals carry one bonus (none when the partner was terminated by qualifiedAt), in the qualifying currency at qualifiedAt; pending expiries lie after now', () => {
     fc.assert(
       fc.property(eventsArb, fc.integer({ min: 0, max: 250 }).map((d) => T0 + d * DAY_MS), (events, now) => {
         const result = evaluate(events, now, P);
+        const partners = partnerTimelines(events.filter((e): e is PartnerEvent => isPartnerEvent(e)), []);
         for (const r of result.referrals) {
           const bonuses = result.amounts.filter((a) => a.referralId === r.referralId && a.type === 'QUALIFICATION_BONUS');
+          expect(result.programs.get(r.referralId)).toEqual({ programId: r.programId, programVersion: r.programVersion, holdingPeriodMs: termsOf(TEST_CATALOGUE, r).holdingPeriodMs });
           if (r.status === 'QUALIFIED') {
-            expect(bonuses).toEqual([expect.objectContaining({ currency: r.qualifyingCurrency, effectiveAt: r.qualifiedAt, amount: P.terms[r.qualifyingCurrency!].bonus })]);
+            const terminatedAt = partners.get(r.partnerId)?.terminatedAt ?? null;
+            const terms = termsOf(TEST_CATALOGUE, r);
+            expect(terms.currencies[r.qualifyingCurrency!]).toBeDefined();
+            if (terminatedAt !== null && terminatedAt <= r.qualifiedAt!) expect(bonuses).toEqual([]);
+            else expect(bonuses).toEqual([expect.objectContaining({ currency: r.qualifyingCurrency, effectiveAt: r.qualifiedAt, amount: terms.currencies[r.qualifyingCurrency!]!.bonus })]);
           } else {
             expect(result.amounts.filter((a) => a.referralId === r.referralId)).toEqual([]);
           }

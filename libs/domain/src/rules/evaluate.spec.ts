@@ -1,7 +1,8 @@
 import { parseMessage } from '@engine/contracts';
 import { InputEvent } from '../events/input-event';
 import { formatAmount } from '../money/decimal';
-import { DAY_MS, STANDARD_PROGRAM } from '../program/program';
+import { STANDARD_RULES } from '../program/rules';
+import { DAY_MS } from '../program/terms';
 import { activated, at, day, refund, resetFactory, signedUp, submitted, usage } from '../testing/event-factory';
 import { evaluate } from './evaluate';
 import { ExpectedAmount } from './evaluation';
@@ -10,7 +11,7 @@ import { ExpectedAmount } from './evaluation';
  * CONTRACT §3–§4 walked rule by rule with worked examples. Day n = 2026-01-01 + n days (UTC).
  * Windows: attribution 90d, activation 30d, qualification 90d, commission 365d, grace 7d, all half-open.
  */
-const P = STANDARD_PROGRAM;
+const P = STANDARD_RULES;
 const NOW = day(46); // before the earliest deadline of the stories below (signup on day 10 + 37d = day 47)
 
 function run(events: InputEvent[], now = NOW) {

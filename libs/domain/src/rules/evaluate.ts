@@ -1,9 +1,10 @@
-import { CustomerSignedUp, InputEvent, Refunded, ReferralSubmitted, UsageBilled } from '../events/input-event';
+import { CustomerSignedUp, InputEvent, isPartnerEvent, PartnerEvent, Refunded, ReferralSubmitted, UsageBilled } from '../events/input-event';
 import { sortEvents } from '../events/order';
-import { Program } from '../program/program';
-import { attribute, SubmissionVerdict } from './attribution';
+import { PartnerTimeline, partnerTimelines } from '../partners/partner-standing';
+import { Rules } from '../program/rules';
+import { attribute, boundSubmission, SubmissionVerdict } from './attribution';
 import { commissionAmounts, countBilling, CustomerBilling, qualify } from './commission';
-import { Anomaly, Evaluation, ExpectedAmount, ReferralOutcome } from './evaluation';
+import { Anomaly, Evaluation, ExpectedAmount, ReferralOutcome, ReferralProgram } from './evaluation';
 import { AttributionEvent, isAttributionEvent } from './links';
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -18,21 +19,41 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
  * The engine evaluates only what new events touch (`attributeFamily`, `claimedVerdict`, `decideReferrals`);
  * this composition of the same functions over everything is the reference it is tested against.
  */
-export function evaluate(events: Iterable<InputEvent>, now: number, program: Program): Evaluation {
-  const attributionEvents: AttributionEvent[] = [];
-  const facts: InputEvent[] = [];
-  for (const event of events) (isAttributionEvent(event) ? attributionEvents : facts).push(event);
-  const family = attributeFamily(attributionEvents, program);
-  const evaluation = decideReferrals(family.verdicts, facts, now, program);
-  evaluation.anomalies.unshift(...family.anomalies);
+export function evaluate(events: Iterable<InputEvent>, now: number, rules: Rules): Evaluation {
+  const { verdicts, facts, partners, anomalies } = attributeAll(events, rules);
+  const evaluation = decideReferrals(verdicts, facts, partners, now);
+  evaluation.anomalies.unshift(...anomalies);
   return evaluation;
+}
+
+/** Attribution over every event: the verdicts, the other facts, the partners' timelines and the anomalies so far. */
+export function attributeAll(events: Iterable<InputEvent>, rules: Rules): {
+  verdicts: SubmissionVerdict[]; facts: InputEvent[]; partners: Map<string, PartnerTimeline>; anomalies: Anomaly[];
+} {
+  const attributionEvents: AttributionEvent[] = [];
+  const partnerEvents: PartnerEvent[] = [];
+  const facts: InputEvent[] = [];
+  for (const event of events) {
+    if (isAttributionEvent(event)) attributionEvents.push(event);
+    else if (isPartnerEvent(event)) partnerEvents.push(event);
+    else facts.push(event);
+  }
+  const anomalies: Anomaly[] = [];
+  const partners = partnerTimelines(uniqueEvents(partnerEvents), anomalies);
+  const family = attributeFamily(attributionEvents, partners, rules);
+  anomalies.push(...family.anomalies);
+  return { verdicts: family.verdicts, facts, partners, anomalies };
 }
 
 /**
  * Who submitted and who claimed (CONTRACT §4, "Submissions" and "Signups"), decided over complete families: every
  * stored submission and signup linked to the ones of interest (see `LinkKey`). One verdict per counted referralId.
  */
-export function attributeFamily(events: Iterable<AttributionEvent>, program: Program): { verdicts: SubmissionVerdict[]; anomalies: Anomaly[] } {
+export function attributeFamily(
+  events: Iterable<AttributionEvent>,
+  partners: ReadonlyMap<string, PartnerTimeline>,
+  rules: Rules,
+): { verdicts: SubmissionVerdict[]; anomalies: Anomaly[] } {
   const submissions: ReferralSubmitted[] = [];
   const signups: CustomerSignedUp[] = [];
   for (const event of sortEvents(uniqueEvents(events))) {
@@ -40,7 +61,7 @@ export function attributeFamily(events: Iterable<AttributionEvent>, program: Pro
     else signups.push(event);
   }
   const anomalies: Anomaly[] = [];
-  const { verdicts } = attribute(submissions, signups, program, anomalies);
+  const { verdicts } = attribute(submissions, signups, partners, rules, anomalies);
   return { verdicts, anomalies };
 }
 
@@ -49,18 +70,31 @@ export function attributeFamily(events: Iterable<AttributionEvent>, program: Pro
  * result for the stored events): its counted submission (the first of its referralId) claimed by that customer's
  * counted signup (its first). Given every submission of the referralId and every signup of the customer.
  */
-export function claimedVerdict(submissions: readonly ReferralSubmitted[], signups: readonly CustomerSignedUp[]): SubmissionVerdict {
+export function claimedVerdict(
+  submissions: readonly ReferralSubmitted[],
+  signups: readonly CustomerSignedUp[],
+  partners: ReadonlyMap<string, PartnerTimeline>,
+  rules: Rules,
+): SubmissionVerdict {
   const [submission] = sortEvents(submissions);
   const [claimedBy] = sortEvents(signups);
   if (!submission || !claimedBy) throw new Error('a claimed referral needs its submission and its claimant\'s signup');
-  return { submission, rejection: null, claimedBy };
+  const verdict = boundSubmission(submission, partners, rules);
+  verdict.claimedBy = claimedBy;
+  verdict.claimedVia = claimedBy.referralCode === submission.referralId ? 'code' : 'domain';
+  return verdict;
 }
 
 /**
  * Each referral's status and amounts from its verdict and its claimant's facts (activations, usage lines and refunds
  * of the claiming customers; others are ignored). Billing anomalies are listed for the customers evaluated.
  */
-export function decideReferrals(verdicts: readonly SubmissionVerdict[], facts: Iterable<InputEvent>, now: number, program: Program): Evaluation {
+export function decideReferrals(
+  verdicts: readonly SubmissionVerdict[],
+  facts: Iterable<InputEvent>,
+  partners: ReadonlyMap<string, PartnerTimeline>,
+  now: number,
+): Evaluation {
   const firstActivation = new Map<string, number>();
   const lines = new Map<string, UsageBilled[]>();
   const refunds = new Map<string, Refunded[]>();
@@ -70,6 +104,7 @@ export function decideReferrals(verdicts: readonly SubmissionVerdict[], facts: I
       case 'billing.usage_billed': pushTo(lines, event.customerId, event); break;
       case 'billing.refunded': pushTo(refunds, event.customerId, event); break;
       case 'referral.submitted': case 'customer.signed_up': break; // attribution: decided before
+      case 'partner.approved': case 'partner.group_changed': case 'partner.suspended': case 'partner.reinstated': case 'partner.terminated': break; // in `partners`
       default: { const never: never = event; throw new Error(`unknown event ${(never as InputEvent).type}`); }
     }
   }
@@ -80,12 +115,16 @@ export function decideReferrals(verdicts: readonly SubmissionVerdict[], facts: I
   }
   const referrals: ReferralOutcome[] = [];
   const amounts: ExpectedAmount[] = [];
+  const programs = new Map<string, ReferralProgram>();
   for (const verdict of verdicts) {
-    const outcome = decideReferral(verdict, firstActivation, billing, now, program);
+    const terminatedAt = partners.get(verdict.submission.partnerId)?.terminatedAt ?? null;
+    const outcome = decideReferral(verdict, firstActivation, billing, terminatedAt, now);
     referrals.push(outcome.referral);
     amounts.push(...outcome.amounts);
+    const { programId, version, terms } = verdict.binding;
+    programs.set(outcome.referral.referralId, { programId, programVersion: version, holdingPeriodMs: terms.holdingPeriodMs });
   }
-  return { referrals, amounts, anomalies };
+  return { referrals, amounts, anomalies, programs };
 }
 
 /**
@@ -114,13 +153,16 @@ function decideReferral(
   verdict: SubmissionVerdict,
   firstActivation: ReadonlyMap<string, number>,
   billing: ReadonlyMap<string, CustomerBilling>,
+  terminatedAt: number | null,
   now: number,
-  program: Program,
 ): { referral: ReferralOutcome; amounts: ExpectedAmount[] } {
   const { submission, rejection, claimedBy } = verdict;
+  const program = verdict.binding.terms;
   const referral: ReferralOutcome = {
     referralId: submission.referralId,
     partnerId: submission.partnerId,
+    programId: verdict.binding.programId,
+    programVersion: verdict.binding.version,
     customerId: null,
     status: 'SUBMITTED',
     reason: null,
@@ -175,5 +217,5 @@ function decideReferral(
   referral.qualifyingCurrency = qualification.currency;
   referral.qualifyingSpend = qualification.qualifyingSpend;
   const ref = { referralId: referral.referralId, partnerId: referral.partnerId, customerId: claimedBy.customerId };
-  return done(commissionAmounts(ref, customerBilling, qualification, program));
+  return done(commissionAmounts(ref, customerBilling, qualification, program, terminatedAt));
 }

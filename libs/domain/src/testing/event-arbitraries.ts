@@ -1,16 +1,58 @@
 import fc from 'fast-check';
-import { CustomerActivated, CustomerSignedUp, InputEvent, ReferralSubmitted, Refunded, UsageBilled } from '../events/input-event';
+import {
+  CustomerActivated, CustomerSignedUp, InputEvent, PartnerApproved, PartnerGroupChanged, PartnerStandingChanged, ReferralSubmitted, Refunded, UsageBilled,
+} from '../events/input-event';
 import { Currency } from '../money/currency';
-import { DAY_MS, STANDARD_PROGRAM } from '../program/program';
+import { catalogueOf, STANDARD_PROGRAM } from '../program/catalogue';
+import { Rules, STANDARD_RULES } from '../program/rules';
+import { DAY_MS, STANDARD_TERMS } from '../program/terms';
 import { T0 } from './event-factory';
 
 /**
  * Random event sets for the rules' properties, drawn from a small world (3 partners, 4 prospect domains of which one
  * is generic, 6 customers, a few ids reused on purpose so that collisions – repeated invoiceLineIds, reused
- * referralIds (takeovers), repeated signups, families of customers sharing a domain or a code – happen).
+ * referralIds (takeovers), repeated signups, families of customers sharing a domain or a code – happen), under a
+ * catalogue where regions, partner groups and dates choose different terms.
  */
-export const P = STANDARD_PROGRAM;
 export const NOW = T0 + 600 * DAY_MS;
+
+/**
+ * `standard` with a rate change at day 60; `eu` (region eu, priority 10) with a shorter attribution window, a cap
+ * that binds, no JPY, retired from day 90; `gold` (group gold, priority 20) with higher rates and thresholds.
+ */
+export const TEST_CATALOGUE = catalogueOf([
+  {
+    ...STANDARD_PROGRAM,
+    versions: [...STANDARD_PROGRAM.versions, { version: 2, effectiveFrom: T0 + 60 * DAY_MS, terms: { ...STANDARD_TERMS, baseRateBps: 1100n, upperRateBps: 1600n } }],
+  },
+  {
+    programId: 'eu', name: 'EU', priority: 10, regions: ['eu'], partnerGroups: null,
+    versions: [
+      {
+        version: 1, effectiveFrom: T0,
+        terms: {
+          ...STANDARD_TERMS, attributionWindowMs: 45 * DAY_MS, holdingPeriodMs: 30 * DAY_MS, excludedChannels: new Set(['api']),
+          currencies: { USD: { ...STANDARD_TERMS.currencies.USD!, commissionCap: 20_000n }, EUR: STANDARD_TERMS.currencies.EUR },
+        },
+      },
+      { version: 2, effectiveFrom: T0 + 90 * DAY_MS, terms: null },
+    ],
+  },
+  {
+    programId: 'gold', name: 'Gold', priority: 20, regions: null, partnerGroups: ['gold'],
+    versions: [{
+      version: 1, effectiveFrom: T0 + 10 * DAY_MS,
+      terms: {
+        ...STANDARD_TERMS, baseRateBps: 1500n, upperRateBps: 2000n, holdingPeriodMs: 14 * DAY_MS,
+        currencies: { ...STANDARD_TERMS.currencies, USD: { ...STANDARD_TERMS.currencies.USD!, qualificationThreshold: 20_000n, bonus: 8_000n } },
+      },
+    }],
+  },
+]);
+
+export const P: Rules = { ...STANDARD_RULES, catalogue: TEST_CATALOGUE };
+/** The same world under approval enrollment (a partner without events may not submit). */
+export const P_APPROVAL: Rules = { ...P, partnerEnrollment: 'approval' };
 
 export const PARTNERS = [
   { partnerId: 'p1', partnerDomain: 'one.example' },
@@ -46,7 +88,9 @@ const amountArb = (currency: Currency) =>
 
 /** an event before it gets its source and id */
 export type DraftOf<T> = Omit<T, 'source' | 'id'>;
-export type Draft = DraftOf<ReferralSubmitted> | DraftOf<CustomerSignedUp> | DraftOf<CustomerActivated> | DraftOf<UsageBilled> | DraftOf<Refunded>;
+export type Draft =
+  | DraftOf<ReferralSubmitted> | DraftOf<CustomerSignedUp> | DraftOf<CustomerActivated> | DraftOf<UsageBilled> | DraftOf<Refunded>
+  | DraftOf<PartnerApproved> | DraftOf<PartnerGroupChanged> | DraftOf<PartnerStandingChanged>;
 
 export const permutationOf = <T>(items: T[]) => fc.shuffledSubarray(items, { minLength: items.length, maxLength: items.length });
 
@@ -56,8 +100,21 @@ export const submissionArb: fc.Arbitrary<DraftOf<ReferralSubmitted>> = fc.record
   referralId: fc.constantFrom(...REFERRAL_IDS),
   partner: fc.constantFrom(...PARTNERS),
   prospectDomain: fc.constantFrom(...DOMAINS),
+  region: fc.constantFrom(null, null, 'eu', 'eu', 'us'),
   channel: fc.constantFrom('partner_portal', 'partner_portal', 'partner_portal', 'api', 'coupon_site', 'paid_search_brand'),
 }).map(({ partner, ...rest }) => ({ ...rest, ...partner }));
+
+/** A partner's account event: approvals (sometimes into gold), group changes, suspensions, reinstatements, terminations. */
+export const partnerEventArb: fc.Arbitrary<DraftOf<PartnerApproved> | DraftOf<PartnerGroupChanged> | DraftOf<PartnerStandingChanged>> = fc.record({
+  kind: fc.constantFrom('approved', 'approved', 'approved', 'group_changed', 'suspended', 'reinstated', 'terminated'),
+  time: timeArb,
+  partnerId: fc.constantFrom(...PARTNERS.map((p) => p.partnerId)),
+  group: fc.constantFrom('default', 'gold', 'gold'),
+}).map(({ kind, time, partnerId, group }) => {
+  if (kind === 'approved') return { type: 'partner.approved' as const, time, partnerId, group };
+  if (kind === 'group_changed') return { type: 'partner.group_changed' as const, time, partnerId, group };
+  return { type: `partner.${kind}` as PartnerStandingChanged['type'], time, partnerId, reason: null };
+});
 
 export const signupArb: fc.Arbitrary<DraftOf<CustomerSignedUp>> = fc.record({
   type: fc.constant('customer.signed_up' as const),
@@ -102,6 +159,11 @@ export const SOURCES: Record<InputEvent['type'], string> = {
   'customer.activated': 'crm',
   'billing.usage_billed': 'billing',
   'billing.refunded': 'billing',
+  'partner.approved': 'partner-admin',
+  'partner.group_changed': 'partner-admin',
+  'partner.suspended': 'partner-admin',
+  'partner.reinstated': 'partner-admin',
+  'partner.terminated': 'partner-admin',
 };
 
 /**
@@ -160,6 +222,7 @@ export const storyArb: fc.Arbitrary<Draft[]> = fc
 
 /** events unrelated to any story: unattributed signups, stray lines and refunds, submissions nobody signs up for */
 export const noiseArb = fc.oneof(
+  { weight: 2, arbitrary: partnerEventArb },
   { weight: 1, arbitrary: submissionArb },
   { weight: 2, arbitrary: signupArb },
   { weight: 1, arbitrary: activationArb },

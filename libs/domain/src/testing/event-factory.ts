@@ -1,7 +1,8 @@
-import { CustomerActivated, CustomerSignedUp, ReferralSubmitted, Refunded, UsageBilled } from '../events/input-event';
+import { CustomerActivated, CustomerSignedUp, PartnerApproved, PartnerGroupChanged, PartnerStandingChanged, ReferralSubmitted, Refunded, UsageBilled } from '../events/input-event';
 import { Currency } from '../money/currency';
 import { parseAmount } from '../money/decimal';
-import { DAY_MS } from '../program/program';
+import { DEFAULT_PARTNER_GROUP } from '../partners/partner-standing';
+import { DAY_MS } from '../program/terms';
 
 /**
  * Tiny builders of InputEvents for the specs: sensible defaults, an auto-incrementing event id, and times
@@ -11,6 +12,8 @@ import { DAY_MS } from '../program/program';
  *   const g = signedUp({ customerId: 'c1', at: 10 });             // emailDomain defaults to the prospect's
  *   const l = usage({ customerId: 'c1', amount: '120.00', at: '2026-01-21T12:00:00Z' });
  *   const r = refund({ line: l, amount: '12.00', at: { ms: l.time + 1 } });
+ *   const a = partnerApproved({ partnerId: 'p1', group: 'gold', at: -30 });
+ *   const t = partnerTerminated({ partnerId: 'p1', reason: 'fraud', at: 200 });
  */
 
 /** Day 0 of the factory's calendar: 2026-01-01T00:00:00.000Z. */
@@ -77,6 +80,8 @@ export interface SubmittedOptions extends Common {
   partnerId?: string;
   partnerDomain?: string;
   prospectDomain?: string;
+  /** prospect.region; default null (none named) */
+  region?: string | null;
   channel?: string;
 }
 
@@ -89,6 +94,7 @@ export function submitted(options: SubmittedOptions = {}): ReferralSubmitted {
     partnerId: options.partnerId ?? 'p1',
     partnerDomain: options.partnerDomain ?? 'partner.example',
     prospectDomain: options.prospectDomain ?? 'acme.com',
+    region: options.region ?? null,
     channel: options.channel ?? 'partner_portal',
   };
 }
@@ -170,3 +176,31 @@ export function refund(options: RefundOptions = {}): Refunded {
     currency,
   };
 }
+
+export interface PartnerOptions extends Common {
+  partnerId?: string;
+}
+
+export function partnerApproved(options: PartnerOptions & { group?: string } = {}): PartnerApproved {
+  const event = base(options, 'partner-admin');
+  return { ...event, type: 'partner.approved', partnerId: options.partnerId ?? 'p1', group: options.group ?? DEFAULT_PARTNER_GROUP };
+}
+
+export function partnerGroupChanged(options: PartnerOptions & { group: string }): PartnerGroupChanged {
+  const event = base(options, 'partner-admin');
+  return { ...event, type: 'partner.group_changed', partnerId: options.partnerId ?? 'p1', group: options.group };
+}
+
+export interface StandingOptions extends PartnerOptions {
+  /** default null (none given) */
+  reason?: string | null;
+}
+
+function standing(type: PartnerStandingChanged['type'], options: StandingOptions): PartnerStandingChanged {
+  const event = base(options, 'partner-admin');
+  return { ...event, type, partnerId: options.partnerId ?? 'p1', reason: options.reason ?? null };
+}
+
+export const partnerSuspended = (options: StandingOptions = {}): PartnerStandingChanged => standing('partner.suspended', options);
+export const partnerReinstated = (options: StandingOptions = {}): PartnerStandingChanged => standing('partner.reinstated', options);
+export const partnerTerminated = (options: StandingOptions = {}): PartnerStandingChanged => standing('partner.terminated', options);

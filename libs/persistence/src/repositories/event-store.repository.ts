@@ -19,7 +19,8 @@ const COLUMNS = [
   ['source', 'text'], ['event_id', 'text'], ['payload_hash', 'text'], ['type', 'text'], ['time_ms', 'int8'], ['referral_id', 'text'],
   ['partner_id', 'text'], ['partner_domain', 'text'], ['domain', 'text'], ['channel', 'text'], ['customer_id', 'text'],
   ['referral_code', 'text'], ['prior_account', 'bool'], ['invoice_line_id', 'text'], ['product_code', 'text'], ['refund_id', 'text'],
-  ['amount', 'int8'], ['currency', 'text'], ['topic', 'text'], ['kafka_partition', 'int4'], ['kafka_offset', 'int8'],
+  ['amount', 'int8'], ['currency', 'text'], ['region', 'text'], ['partner_group', 'text'], ['reason', 'text'],
+  ['topic', 'text'], ['kafka_partition', 'int4'], ['kafka_offset', 'int8'],
 ] as const;
 const INSERT_SQL = `INSERT INTO input_event (${columnList(COLUMNS)}) ${fromRecordset(COLUMNS)}
   ON CONFLICT (source, event_id) DO NOTHING`;
@@ -29,9 +30,11 @@ interface EventRow {
   referral_id: string | null; partner_id: string | null; partner_domain: string | null; domain: string | null; channel: string | null;
   customer_id: string | null; referral_code: string | null; prior_account: boolean | null;
   invoice_line_id: string | null; product_code: string | null; refund_id: string | null; amount: string | null; currency: string | null;
+  region: string | null; partner_group: string | null; reason: string | null;
 }
 
 const text = (value: string) => JSON.stringify(value);
+const nullableText = (value: string | null) => (value === null ? 'null' : JSON.stringify(value));
 
 /**
  * One input_event row as the text of a JSON object, written directly (no intermediate object per row); columns
@@ -45,15 +48,22 @@ function rowJson(stored: StoredEvent): string {
     `"topic":${text(topic)},"kafka_partition":${partition},"kafka_offset":${text(offset)}`;
   switch (e.type) {
     case 'referral.submitted':
-      return `${common},"referral_id":${text(e.referralId)},"partner_id":${text(e.partnerId)},"partner_domain":${text(e.partnerDomain)},"domain":${text(e.prospectDomain)},"channel":${text(e.channel)}}`;
+      return `${common},"referral_id":${text(e.referralId)},"partner_id":${text(e.partnerId)},"partner_domain":${text(e.partnerDomain)},"domain":${text(e.prospectDomain)},"region":${nullableText(e.region)},"channel":${text(e.channel)}}`;
     case 'customer.signed_up':
-      return `${common},"customer_id":${text(e.customerId)},"domain":${text(e.emailDomain)},"referral_code":${e.referralCode === null ? 'null' : text(e.referralCode)},"prior_account":${e.priorAccount}}`;
+      return `${common},"customer_id":${text(e.customerId)},"domain":${text(e.emailDomain)},"referral_code":${nullableText(e.referralCode)},"prior_account":${e.priorAccount}}`;
     case 'customer.activated':
       return `${common},"customer_id":${text(e.customerId)}}`;
     case 'billing.usage_billed':
       return `${common},"customer_id":${text(e.customerId)},"invoice_line_id":${text(e.invoiceLineId)},"product_code":${text(e.productCode)},"amount":"${e.amount}","currency":${text(e.currency)}}`;
     case 'billing.refunded':
       return `${common},"customer_id":${text(e.customerId)},"refund_id":${text(e.refundId)},"invoice_line_id":${text(e.invoiceLineId)},"amount":"${e.amount}","currency":${text(e.currency)}}`;
+    case 'partner.approved':
+    case 'partner.group_changed':
+      return `${common},"partner_id":${text(e.partnerId)},"partner_group":${text(e.group)}}`;
+    case 'partner.suspended':
+    case 'partner.reinstated':
+    case 'partner.terminated':
+      return `${common},"partner_id":${text(e.partnerId)},"reason":${nullableText(e.reason)}}`;
   }
 }
 
@@ -65,7 +75,7 @@ function fromRow(r: EventRow): InputEvent {
   const source = r.source, id = r.event_id, time = Number(r.time_ms);
   switch (r.type) {
     case 'referral.submitted':
-      return { source, id, time, type: r.type, referralId: r.referral_id!, partnerId: r.partner_id!, partnerDomain: r.partner_domain!, prospectDomain: r.domain!, channel: r.channel! };
+      return { source, id, time, type: r.type, referralId: r.referral_id!, partnerId: r.partner_id!, partnerDomain: r.partner_domain!, prospectDomain: r.domain!, region: r.region, channel: r.channel! };
     case 'customer.signed_up':
       return { source, id, time, type: r.type, customerId: r.customer_id!, emailDomain: r.domain!, referralCode: r.referral_code, priorAccount: r.prior_account! };
     case 'customer.activated':
@@ -74,6 +84,13 @@ function fromRow(r: EventRow): InputEvent {
       return { source, id, time, type: r.type, customerId: r.customer_id!, invoiceLineId: r.invoice_line_id!, productCode: r.product_code!, currency: r.currency as Currency, amount: BigInt(r.amount!) };
     case 'billing.refunded':
       return { source, id, time, type: r.type, customerId: r.customer_id!, refundId: r.refund_id!, invoiceLineId: r.invoice_line_id!, currency: r.currency as Currency, amount: BigInt(r.amount!) };
+    case 'partner.approved':
+    case 'partner.group_changed':
+      return { source, id, time, type: r.type, partnerId: r.partner_id!, group: r.partner_group! };
+    case 'partner.suspended':
+    case 'partner.reinstated':
+    case 'partner.terminated':
+      return { source, id, time, type: r.type, partnerId: r.partner_id!, reason: r.reason };
     default:
       throw new Error(`input_event row of unknown type ${r.type}`);
   }
@@ -121,19 +138,22 @@ export class EventStoreRepository {
 
   /**
    * Every stored event listed under one of `keys` (see LinkKey in @engine/domain): submissions by referral id, signups by
-   * referral code, both by domain, signups by customer; a customer's facts (activations, usage lines, refunds) by customer.
+   * referral code, both by domain, signups by customer; a customer's facts (activations, usage lines, refunds) by customer;
+   * a partner's partner.* events and a partner's submissions by partner.
    */
   async loadLinked(q: Queryable, keys: Iterable<LinkKey>): Promise<InputEvent[]> {
-    const byKind: Record<string, string[]> = { r: [], k: [], d: [], s: [], c: [] };
+    const byKind: Record<string, string[]> = { r: [], k: [], d: [], s: [], c: [], p: [], m: [] };
     for (const key of keys) byKind[key[0]].push(key.slice(2));
     const rows: EventRow[] = await q.query(
       `SELECT source, event_id, type, time_ms, referral_id, partner_id, partner_domain, domain, channel, customer_id, referral_code,
-              prior_account, invoice_line_id, product_code, refund_id, amount, currency
+              prior_account, invoice_line_id, product_code, refund_id, amount, currency, region, partner_group, reason
          FROM input_event
         WHERE referral_id = ANY($1::text[]) OR referral_code = ANY($2::text[]) OR domain = ANY($3::text[])
            OR (customer_id = ANY($4::text[]) AND type = 'customer.signed_up')
-           OR (customer_id = ANY($5::text[]) AND type <> 'customer.signed_up')`,
-      [byKind.r, byKind.k, byKind.d, byKind.s, byKind.c],
+           OR (customer_id = ANY($5::text[]) AND type <> 'customer.signed_up')
+           OR (partner_id = ANY($6::text[]) AND type LIKE 'partner.%')
+           OR (partner_id = ANY($7::text[]) AND type = 'referral.submitted')`,
+      [byKind.r, byKind.k, byKind.d, byKind.s, byKind.c, byKind.p, byKind.m],
     );
     return rows.map(fromRow);
   }

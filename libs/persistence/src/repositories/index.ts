@@ -5,3 +5,4 @@ export * from './ledger.repository';
 export * from './outbox.repository';
 export * from './referral-state.repository';
 export * from './parked-event.repository';
+export * from './program-catalogue.repository';

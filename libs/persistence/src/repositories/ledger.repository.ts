@@ -18,17 +18,24 @@ export interface LedgerEntry {
   effectivePeriod: string;
   bookedPeriod: string;
   createdAt: number;
+  /** the referral's binding (CONTRACT §8); null for partner-level entries */
+  programId: string | null;
+  programVersion: number | null;
+  releaseAt: number;
 }
 
-export interface NewLedgerEntry extends Omit<PlannedEntry, 'slot' | 'referralId'> {
+export interface NewLedgerEntry extends Omit<PlannedEntry, 'slot' | 'referralId' | 'programId' | 'programVersion'> {
   /** null for a partner-level adjustment */
   referralId: string | null;
   slot: string | null;
+  programId: string | null;
+  programVersion: number | null;
 }
 
 const ENTRY_COLUMNS = [
   ['partner_id', 'text'], ['referral_id', 'text'], ['customer_id', 'text'], ['type', 'text'], ['slot', 'text'], ['amount', 'int8'],
   ['currency', 'text'], ['source_event_id', 'text'], ['effective_at', 'timestamptz'], ['effective_period', 'text'], ['booked_period', 'text'],
+  ['program_id', 'text'], ['program_version', 'int4'], ['release_at', 'timestamptz'],
 ] as const;
 
 /** The append-only commission ledger. It only ever INSERTs (a trigger refuses UPDATE and DELETE). */
@@ -67,6 +74,7 @@ export class LedgerRepository {
         partner_id: e.partnerId, referral_id: e.referralId, customer_id: e.customerId, type: e.type, slot: e.slot, amount: e.amount.toString(),
         currency: e.currency, source_event_id: e.sourceEventId, effective_at: isoTimestamp(e.effectiveAt),
         effective_period: effective[i], booked_period: bookedPeriod(effective[i], closed),
+        program_id: e.programId, program_version: e.programVersion, release_at: isoTimestamp(e.releaseAt),
       })))],
     );
     return rows.map((row, i) => ({
@@ -83,6 +91,9 @@ export class LedgerRepository {
       effectivePeriod: effective[i],
       bookedPeriod: bookedPeriod(effective[i], closed),
       createdAt: Number(row.created_ms),
+      programId: entries[i].programId,
+      programVersion: entries[i].programVersion,
+      releaseAt: entries[i].releaseAt,
     }));
   }
 }

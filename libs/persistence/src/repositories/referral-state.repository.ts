@@ -10,7 +10,7 @@ export class ReferralStateRepository {
   async load(q: Queryable, referralIds: string[]): Promise<Map<string, StoredReferral>> {
     if (referralIds.length === 0) return new Map();
     const rows: any[] = await q.query(
-      `SELECT referral_id, partner_id, submitted_at, status, reason, customer_id, signed_up_at, activated_at, qualified_at, qualifying_currency,
+      `SELECT referral_id, partner_id, program_id, program_version, submitted_at, status, reason, customer_id, signed_up_at, activated_at, qualified_at, qualifying_currency,
               qualifying_spend, expires_at, sequence, qualified_version
          FROM referral WHERE referral_id = ANY($1::text[])`,
       [referralIds],
@@ -19,7 +19,7 @@ export class ReferralStateRepository {
       rows.map((r) => [
         r.referral_id,
         {
-          referralId: r.referral_id, partnerId: r.partner_id, submittedAt: ms(r.submitted_at)!, status: r.status, reason: r.reason, customerId: r.customer_id,
+          referralId: r.referral_id, partnerId: r.partner_id, programId: r.program_id, programVersion: r.program_version, submittedAt: ms(r.submitted_at)!, status: r.status, reason: r.reason, customerId: r.customer_id,
           signedUpAt: ms(r.signed_up_at), activatedAt: ms(r.activated_at), qualifiedAt: ms(r.qualified_at),
           qualifyingCurrency: r.qualifying_currency, qualifyingSpend: r.qualifying_spend === null ? null : BigInt(r.qualifying_spend),
           expiresAt: ms(r.expires_at), sequence: r.sequence, qualifiedVersion: r.qualified_version,
@@ -31,7 +31,7 @@ export class ReferralStateRepository {
   async upsert(q: Queryable, writes: ReferralWrite[], now: number): Promise<void> {
     if (writes.length === 0) return;
     const columns = [
-      ['referral_id', 'text'], ['partner_id', 'text'], ['customer_id', 'text'], ['status', 'text'], ['reason', 'text'], ['submitted_at', 'timestamptz'],
+      ['referral_id', 'text'], ['partner_id', 'text'], ['program_id', 'text'], ['program_version', 'int4'], ['customer_id', 'text'], ['status', 'text'], ['reason', 'text'], ['submitted_at', 'timestamptz'],
       ['signed_up_at', 'timestamptz'], ['activated_at', 'timestamptz'], ['qualified_at', 'timestamptz'], ['qualifying_currency', 'text'],
       ['qualifying_spend', 'int8'], ['expires_at', 'timestamptz'], ['sequence', 'int4'], ['qualified_version', 'int4'], ['updated_at', 'timestamptz'],
     ] as const;
@@ -39,13 +39,13 @@ export class ReferralStateRepository {
     await q.query(
       `INSERT INTO referral (${columnList(columns)}) ${fromRecordset(columns)}
        ON CONFLICT (referral_id) DO UPDATE SET
-         partner_id = excluded.partner_id, customer_id = excluded.customer_id, status = excluded.status, reason = excluded.reason,
+         partner_id = excluded.partner_id, program_id = excluded.program_id, program_version = excluded.program_version, customer_id = excluded.customer_id, status = excluded.status, reason = excluded.reason,
          submitted_at = excluded.submitted_at, signed_up_at = excluded.signed_up_at, activated_at = excluded.activated_at,
          qualified_at = excluded.qualified_at, qualifying_currency = excluded.qualifying_currency,
          qualifying_spend = excluded.qualifying_spend, expires_at = excluded.expires_at, sequence = excluded.sequence,
          qualified_version = excluded.qualified_version, updated_at = excluded.updated_at`,
       [JSON.stringify(writes.map(({ outcome: o, sequence, qualifiedVersion }) => ({
-        referral_id: o.referralId, partner_id: o.partnerId, customer_id: o.customerId, status: o.status, reason: o.reason,
+        referral_id: o.referralId, partner_id: o.partnerId, program_id: o.programId, program_version: o.programVersion, customer_id: o.customerId, status: o.status, reason: o.reason,
         submitted_at: iso(o.submittedAt), signed_up_at: iso(o.signedUpAt), activated_at: iso(o.activatedAt), qualified_at: iso(o.qualifiedAt),
         qualifying_currency: o.qualifyingCurrency, qualifying_spend: o.qualifyingSpend?.toString() ?? null, expires_at: iso(o.expiresAt),
         sequence, qualified_version: qualifiedVersion, updated_at: updatedAt,

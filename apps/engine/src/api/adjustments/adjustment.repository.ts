@@ -19,6 +19,9 @@ export interface AdjustmentRow {
   effective_period: string;
   booked_period: string;
   created_at: Date;
+  program_id: string | null;
+  program_version: number | null;
+  release_at: Date;
   idempotency_key: string;
   reason: string;
 }
@@ -42,7 +45,8 @@ export class AdjustmentRepository {
   async load(q: Queryable, entryId: string): Promise<AdjustmentRow | null> {
     const rows: AdjustmentRow[] = await q.query(
       `SELECT l.entry_id::text, l.partner_id, l.referral_id, l.customer_id, l.type, l.amount::text, l.currency, l.source_event_id,
-              l.effective_at, l.effective_period, l.booked_period, l.created_at, r.idempotency_key, r.reason
+              l.effective_at, l.effective_period, l.booked_period, l.created_at, l.program_id, l.program_version, l.release_at,
+              r.idempotency_key, r.reason
          FROM ledger_entry l JOIN adjustment_request r ON r.entry_id = l.entry_id
         WHERE l.entry_id = $1::int8`,
       [entryId],
@@ -51,11 +55,12 @@ export class AdjustmentRepository {
   }
 
   /** The partner and customer of a referral, or null when the engine does not know it. */
-  async referral(q: Queryable, referralId: string): Promise<{ partnerId: string; customerId: string | null } | null> {
-    const rows: { partner_id: string; customer_id: string | null }[] = await q.query(
-      'SELECT partner_id, customer_id FROM referral WHERE referral_id = $1',
+  async referral(q: Queryable, referralId: string): Promise<{ partnerId: string; customerId: string | null; programId: string; programVersion: number } | null> {
+    const rows: { partner_id: string; customer_id: string | null; program_id: string; program_version: number }[] = await q.query(
+      'SELECT partner_id, customer_id, program_id, program_version FROM referral WHERE referral_id = $1',
       [referralId],
     );
-    return rows[0] ? { partnerId: rows[0].partner_id, customerId: rows[0].customer_id } : null;
+    const row = rows[0];
+    return row ? { partnerId: row.partner_id, customerId: row.customer_id, programId: row.program_id, programVersion: row.program_version } : null;
   }
 }

@@ -24,6 +24,7 @@ function toDto(row: AdjustmentRow): AdjustmentDto {
     entryId: row.entry_id, bookedPeriod: row.booked_period, effectivePeriod: row.effective_period, partnerId: row.partner_id,
     referralId: row.referral_id, customerId: row.customer_id, type: row.type, amount: formatAmount(BigInt(row.amount), row.currency as Currency),
     currency: row.currency, sourceEventId: row.source_event_id, effectiveAt: row.effective_at.toISOString(), createdAt: row.created_at.toISOString(),
+    programId: row.program_id, programVersion: row.program_version, releaseAt: row.release_at.toISOString(),
     idempotencyKey: row.idempotency_key, reason: row.reason,
   };
 }
@@ -66,12 +67,15 @@ export class AdjustmentService {
         return { created: false, row: (await this.requests.load(manager, seen.entryId))! };
       }
       let customerId: string | null = null;
+      let program: { programId: string; programVersion: number } | null = null;
       if (referralId !== null) {
         const referral = await this.requests.referral(manager, referralId);
         if (!referral) throw ApiException.invalid('referralId', `referralId ${referralId} is not a known referral`);
         if (referral.partnerId !== body.partnerId) throw ApiException.invalid('referralId', `referralId ${referralId} belongs to another partner than partnerId`);
         customerId = referral.customerId;
+        program = { programId: referral.programId, programVersion: referral.programVersion };
       }
+      const effectiveAt = this.clock.now();
       const entry: NewLedgerEntry = {
         partnerId: body.partnerId,
         // a partner-level adjustment has no referral (ledger_entry.referral_id is nullable; the engine's type predates it)
@@ -80,9 +84,12 @@ export class AdjustmentService {
         type: 'MANUAL_ADJUSTMENT',
         slot: null,
         currency,
-        effectiveAt: this.clock.now(),
+        effectiveAt,
         amount: parsed.minor,
         sourceEventId: `adjustment:${idempotencyKey}`,
+        programId: program?.programId ?? null,
+        programVersion: program?.programVersion ?? null,
+        releaseAt: effectiveAt, // adjustments are never held (CONTRACT §10)
       };
       const [posted] = await this.ledger.append(manager, [entry], await this.ledger.closedPeriods(manager));
       await this.requests.insertRequest(manager, idempotencyKey, requestHash, posted.entryId, body.reason);

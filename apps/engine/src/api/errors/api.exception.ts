@@ -9,6 +9,9 @@ export enum ApiExceptionCode {
   PERIOD_NOT_ENDED = 'PERIOD_NOT_ENDED',
   EARLIER_PERIOD_OPEN = 'EARLIER_PERIOD_OPEN',
   IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
+  PROGRAM_CONFLICT = 'PROGRAM_CONFLICT',
+  VERSION_CONFLICT = 'VERSION_CONFLICT',
+  RETROACTIVE_VERSION = 'RETROACTIVE_VERSION',
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
   INTERNAL = 'INTERNAL',
 }
@@ -43,6 +46,9 @@ export function httpStatusOf(code: ApiExceptionCode): HttpStatus {
     case ApiExceptionCode.PERIOD_NOT_ENDED:
     case ApiExceptionCode.EARLIER_PERIOD_OPEN:
     case ApiExceptionCode.IDEMPOTENCY_KEY_REUSED:
+    case ApiExceptionCode.PROGRAM_CONFLICT:
+    case ApiExceptionCode.VERSION_CONFLICT:
+    case ApiExceptionCode.RETROACTIVE_VERSION:
       return HttpStatus.CONFLICT;
     case ApiExceptionCode.PAYLOAD_TOO_LARGE:
       return HttpStatus.PAYLOAD_TOO_LARGE;

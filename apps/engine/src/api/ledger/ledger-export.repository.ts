@@ -26,7 +26,7 @@ export function amountSql(amount = 'amount', currency = 'currency'): string {
   return `(CASE ${currency} ${cases.join(' ')} END)`;
 }
 
-/** The export's columns, named as the CSV header of CONTRACT §5 and in its order. */
+/** The export's columns, named as the CSV header of CONTRACT §5 and in its order (§8 adds the program and the release time at the end). */
 const COLUMNS: [name: string, json: string, sql: string][] = [
   ['entry_id', 'entryId', 'entry_id::text'],
   ['booked_period', 'bookedPeriod', 'booked_period::text'],
@@ -40,6 +40,9 @@ const COLUMNS: [name: string, json: string, sql: string][] = [
   ['source_event_id', 'sourceEventId', 'source_event_id'],
   ['effective_at', 'effectiveAt', iso('effective_at')],
   ['created_at', 'createdAt', iso('created_at')],
+  ['program_id', 'programId', 'program_id'],
+  ['program_version', 'programVersion', 'program_version'],
+  ['release_at', 'releaseAt', iso('release_at')],
 ];
 
 /** One compact JSON object per entry, keys in the CSV's order, nulls as null (PostgreSQL escapes the strings). */

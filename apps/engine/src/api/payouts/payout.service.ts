@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '@engine/config';
-import { chainStatements, nextPeriod, PayoutStatement, periodEnd, Program, provisionalStatements } from '@engine/domain';
+import { chainStatements, nextPeriod, PayoutStatement, periodEnd, provisionalStatements, RuleSettings } from '@engine/domain';
 import { lockRuleState, Queryable } from '@engine/persistence';
 import { DataSource } from 'typeorm';
-import { DATA_SOURCE, PROGRAM } from '../../engine.tokens';
+import { DATA_SOURCE, RULE_SETTINGS } from '../../engine.tokens';
 import { csvRecord } from '../common/csv';
 import { ApiException, ApiExceptionCode } from '../errors/api.exception';
 import { PAYOUTS_CSV_HEADER, PayoutStatementDto, PeriodStatementsDto } from './dtos/payout-statement.dto';
@@ -28,7 +28,7 @@ export class PayoutService {
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly clock: Clock,
-    @Inject(PROGRAM) private readonly program: Program,
+    @Inject(RULE_SETTINGS) private readonly settings: Pick<RuleSettings, 'minimumPayouts'>,
   ) {}
 
   /** The statements of a period, read in one snapshot. */
@@ -39,7 +39,7 @@ export class PayoutService {
       const lastClosed = await this.repository.lastClosedBefore(manager, period);
       const previous = await this.repository.latestStatementsBefore(manager, period);
       const nets = await this.repository.openNets(manager, lastClosed, period);
-      return this.view(period, null, provisionalStatements(period, previous, nets, this.program.terms));
+      return this.view(period, null, provisionalStatements(period, previous, nets, this.settings.minimumPayouts));
     });
   }
 
@@ -75,7 +75,7 @@ export class PayoutService {
       const toClose = await this.periodsToClose(manager, period);
       const previous = await this.repository.latestStatementsBefore(manager, toClose[0]);
       const nets = await this.repository.netsOf(manager, toClose);
-      const chain = chainStatements({ periods: toClose, previous, nets, terms: this.program.terms });
+      const chain = chainStatements({ periods: toClose, previous, nets, terms: this.settings.minimumPayouts });
       const closedNow = await this.repository.insertClosedPeriods(manager, toClose);
       await this.repository.insertStatements(manager, toClose.flatMap((p) => chain.get(p)!));
       return this.view(period, closedNow, await this.repository.statements(manager, period));

@@ -3,6 +3,8 @@ import { Queryable } from '@engine/persistence';
 export interface ReferralRow {
   referral_id: string;
   partner_id: string;
+  program_id: string;
+  program_version: number;
   customer_id: string | null;
   status: string;
   reason: string | null;
@@ -22,7 +24,7 @@ export interface HistoryRow {
   changed_at: Date;
 }
 
-const REFERRAL_COLUMNS = 'referral_id, partner_id, customer_id, status, reason, submitted_at, signed_up_at, activated_at, qualified_at';
+const REFERRAL_COLUMNS = 'referral_id, partner_id, program_id, program_version, customer_id, status, reason, submitted_at, signed_up_at, activated_at, qualified_at';
 
 /** Read-only views of referrals, their status history and ledger totals. */
 export class ReferralViewRepository {

@@ -14,7 +14,18 @@ function summary(r: ReferralRow): ReferralSummaryDto {
   return {
     referralId: r.referral_id, partnerId: r.partner_id, customerId: r.customer_id, status: r.status, reason: r.reason,
     submittedAt: r.submitted_at.toISOString(), signedUpAt: iso(r.signed_up_at), activatedAt: iso(r.activated_at), qualifiedAt: iso(r.qualified_at),
+    program: { programId: r.program_id, version: r.program_version },
   };
+}
+
+/**
+ * The referral row if the caller may see it. Finance gets 404 for an unknown id; a partner key gets 403 for an unknown
+ * id as for another partner's referral, so that a partner cannot probe which referral ids exist.
+ */
+export function visibleReferral(row: ReferralRow | null, referralId: string, principal: Principal): ReferralRow {
+  if (row && mayActFor(principal, row.partner_id)) return row;
+  if (principal.kind === 'partner') throw new ApiException(ApiExceptionCode.FORBIDDEN, `a partner key sees only its own partner's referrals`);
+  throw new ApiException(ApiExceptionCode.NOT_FOUND, `no referral ${referralId}`, { referralId });
 }
 
 /** Referral status, history and money for finance and for the referral's own partner. */
@@ -24,17 +35,10 @@ export class ReferralViewService {
 
   constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
 
-  /**
-   * One referral. Finance gets 404 for an unknown id; a partner key gets 403 for an unknown id as for another
-   * partner's referral, so that a partner cannot probe which referral ids exist.
-   */
+  /** One referral (see visibleReferral for unknown ids and other partners' referrals). */
   async referral(referralId: string, principal: Principal): Promise<ReferralViewDto> {
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
-      const row = await this.repository.referral(manager, referralId);
-      if (!row || !mayActFor(principal, row.partner_id)) {
-        if (principal.kind === 'partner') throw new ApiException(ApiExceptionCode.FORBIDDEN, `a partner key sees only its own partner's referrals`);
-        throw new ApiException(ApiExceptionCode.NOT_FOUND, `no referral ${referralId}`, { referralId });
-      }
+      const row = visibleReferral(await this.repository.referral(manager, referralId), referralId, principal);
       const history = await this.repository.history(manager, referralId);
       const totals = await this.repository.totals(manager, referralId);
       return {

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { CURRENCIES } from '@engine/domain';
 
-export const LEDGER_CSV_HEADER = 'entry_id,booked_period,effective_period,partner_id,referral_id,customer_id,type,amount,currency,source_event_id,effective_at,created_at';
+export const LEDGER_CSV_HEADER = 'entry_id,booked_period,effective_period,partner_id,referral_id,customer_id,type,amount,currency,source_event_id,effective_at,created_at,program_id,program_version,release_at';
 
 const TYPES = ['QUALIFICATION_BONUS', 'USAGE_COMMISSION', 'REFUND_REVERSAL', 'MANUAL_ADJUSTMENT', 'CORRECTION'];
 
@@ -19,4 +19,7 @@ export class LedgerEntryDto {
   @ApiProperty({ nullable: true, type: String, example: 'billing:e101-28' }) sourceEventId: string | null;
   @ApiProperty({ format: 'date-time' }) effectiveAt: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ nullable: true, type: String, example: 'standard', description: "the referral's program (CONTRACT §8); null for partner-level entries" }) programId: string | null;
+  @ApiProperty({ nullable: true, type: Number, example: 1 }) programVersion: number | null;
+  @ApiProperty({ format: 'date-time', description: 'when the entry is released for payment (CONTRACT §10)' }) releaseAt: string;
 }

@@ -18,6 +18,11 @@ export class CurrencyTotalDto {
   @ApiProperty({ description: 'sum of the referral ledger entries, decimal string', example: '150.00' }) amount: string;
 }
 
+export class BoundProgramDto {
+  @ApiProperty({ example: 'standard' }) programId: string;
+  @ApiProperty({ example: 1 }) version: number;
+}
+
 export class ReferralSummaryDto {
   @ApiProperty() referralId: string;
   @ApiProperty() partnerId: string;
@@ -28,6 +33,7 @@ export class ReferralSummaryDto {
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) signedUpAt: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) activatedAt: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) qualifiedAt: string | null;
+  @ApiProperty({ type: BoundProgramDto, description: 'the program version the submission is bound to (CONTRACT §8)' }) program: BoundProgramDto;
 }
 
 export class ReferralViewDto extends ReferralSummaryDto {

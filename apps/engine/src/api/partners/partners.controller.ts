@@ -1,0 +1,25 @@
+import { Get, Param } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { PartnerScoped, Roles } from '../auth/roles.decorator';
+import { ApiV1Controller } from '../common/api-controller.decorator';
+import { PartnerIdParamDto } from '../referrals/dtos/referral-params.dto';
+import { PartnerViewDto } from './dtos/partner-view.dto';
+import { PartnerViewService } from './partner-view.service';
+
+@ApiV1Controller('partners', 'partners')
+export class PartnersController {
+  constructor(private readonly partners: PartnerViewService) {}
+
+  @Get(':partnerId')
+  @Roles('finance', 'partner')
+  @PartnerScoped('params')
+  @ApiOperation({
+    summary: 'A partner: state and group at the engine clock, eligibility, and its standing after each partner event (CONTRACT §9)',
+    description: 'A partner without any event is UNKNOWN in group default with an empty history. Events after a termination are listed under `ignored`.',
+  })
+  @ApiOkResponse({ type: PartnerViewDto })
+  @ApiBadRequestResponse({ description: 'a malformed partnerId' })
+  partner(@Param() params: PartnerIdParamDto): Promise<PartnerViewDto> {
+    return this.partners.partner(params.partnerId);
+  }
+}
