@@ -42,15 +42,18 @@ export async function openMigratedDataSource(databaseUrl: string, poolSize = 10)
   await ensureDatabase(databaseUrl);
   const dataSource = createDataSource(databaseUrl, poolSize);
   await dataSource.initialize();
-  // One migrator at a time across processes: a session lock held on a connection of its own.
-  const runner = dataSource.createQueryRunner();
-  await runner.connect();
+  // One migrator at a time across processes: a session lock held on a connection of its own, outside the pool (a
+  // pooled one would leave a pool of one no connection to migrate with: `npm run migrate` waited forever).
+  const lock = new Client({ connectionString: databaseUrl });
   try {
-    await runner.query('SELECT pg_advisory_lock(727001)');
+    await lock.connect();
+    await lock.query('SELECT pg_advisory_lock(727001)');
     await dataSource.runMigrations({ transaction: 'each' });
+  } catch (error) {
+    await dataSource.destroy().catch(() => undefined);
+    throw error;
   } finally {
-    await runner.query('SELECT pg_advisory_unlock(727001)').catch(() => undefined);
-    await runner.release();
+    await lock.end().catch(() => undefined); // ends the session, and with it the lock
   }
   return dataSource;
 }

@@ -27,7 +27,7 @@ import { PartnerReferralsController, ReferralsController } from './referrals/ref
  * DataSource, clock, program, outbox relay), which AppModule makes global.
  */
 @Module({
-  controllers: [LedgerController, PayoutsController, PeriodsController, AdjustmentsController, ReferralsController, PartnerReferralsController, PartnersController],
+  controllers: [LedgerController, PayoutsController, PeriodsController, AdjustmentsController, ReferralsController, PartnerReferralsController, PartnersController, ProgramsController],
   providers: [
     {
       provide: ApiKeyRegistry,
@@ -46,6 +46,8 @@ import { PartnerReferralsController, ReferralsController } from './referrals/ref
     ReferralViewService,
     ReferralExplanationService,
     PartnerViewService,
+    { provide: ProgramCatalogueService, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new ProgramCatalogueService(dataSource) },
+    ProgramsService,
   ],
 })
 export class ApiModule {}

@@ -11,7 +11,7 @@ export class CatalogueChangeRefused extends Error {
   }
 }
 
-/** What an import added: program ids created, and `programId v<version>` of versions added to stored programs. */
+/** What an import added: the programs created (with all their versions), and the versions added to stored programs. */
 export interface MergeReport {
   createdPrograms: string[];
   addedVersions: { programId: string; version: number }[];
@@ -42,12 +42,10 @@ export class ProgramCatalogueService {
   async createProgram(input: ProgramDocumentInput, now: number): Promise<{ created: boolean; program: StoredProgram }> {
     const program = canonicalProgramDocument(input);
     const policy: AdditionPolicy = { now, pastAllowed: false };
-    const created = await this.write(
-      async (q) => {
-        const stored = await this.repository.get(q, program.programId);
-        return decideProgramCreation(stored && storedProgramDocument(stored), program, policy);
-      },
-    );
+    const created = await this.write(async (q) => {
+      const stored = await this.repository.get(q, program.programId);
+      return decideProgramCreation(stored && storedProgramDocument(stored), program, policy);
+    });
     return { created, program: (await this.get(program.programId))! };
   }
 

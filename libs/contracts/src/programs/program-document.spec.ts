@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DAY_MS, STANDARD_PROGRAM, STANDARD_TERMS } from '@engine/domain';
 import {
   canonicalProgramDocument, canonicalVersionDocument, programFromDocument, programTermsFromDocument, programToDocument, ProgramDocument,
@@ -106,6 +108,13 @@ describe('program documents (CONTRACT §8)', () => {
       expect(validateProgramVersionDocument(apacLaunch().versions[0])).toMatchObject({ ok: true });
       expect(refused(validateProgramVersionDocument({ version: 3, effectiveFrom: '2027-01-01T00:00:00Z' }))).toEqual(['terms']);
       expect(refused(validateProgramVersionDocument([]))).toEqual(['']);
+    });
+
+    it('accepts programs/example.json', () => {
+      const example = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', '..', 'programs', 'example.json'), 'utf8'));
+      expect(validateProgramsFile(example)).toMatchObject({ ok: true });
+      const standard = example.programs.find((p: { programId: string }) => p.programId === 'standard');
+      expect(sameVersionDocument(standard.versions[0], programToDocument(STANDARD_PROGRAM).versions[0])).toBe(true); // the migration's version 1
     });
 
     it('refuses a programs file that names a program twice', () => {
