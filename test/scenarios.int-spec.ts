@@ -20,7 +20,10 @@ describe.each(scenarioNames())('scenario %s on Kafka and PostgreSQL', (name) => 
   let harness: EngineHarness;
 
   beforeAll(async () => {
-    harness = await EngineHarness.create({ label: name.replace(/\W/g, ''), engineNow: scenario.expected.engineNow });
+    const env: Record<string, string> = {};
+    if (scenario.programsFile) env.PROGRAMS_FILE = scenario.programsFile;
+    if (scenario.expected.partnerEnrollment) env.PARTNER_ENROLLMENT = scenario.expected.partnerEnrollment;
+    harness = await EngineHarness.create({ label: name.replace(/\W/g, ''), engineNow: scenario.expected.engineNow, env });
     const random = seededRandom(name.length * 7919);
     // Exact redeliveries of valid messages whose (source, id) is not contested (a redelivered bad message is dead-lettered again).
     const ids = new Map<string, number>();
@@ -28,8 +31,10 @@ describe.each(scenarioNames())('scenario %s on Kafka and PostgreSQL', (name) => 
     for (const m of scenario.messages) ids.set(idOf(m.value), (ids.get(idOf(m.value)) ?? 0) + 1);
     const valid = scenario.messages.filter((m) => isValid(m.topic, m.value) && ids.get(idOf(m.value)) === 1);
     const redeliveries = shuffled(valid, random).slice(0, 25);
-    // Shuffle within each topic (the order across topics is lost anyway: partitions interleave).
-    await harness.publish(shuffled([...scenario.messages, ...redeliveries], random));
+    // Shuffle within each topic (the order across topics is lost anyway: partitions interleave). The scenario's last
+    // messages are its bad ones, published last: a conflicting duplicate is refused only once its original was seen.
+    const bad = scenario.expected.dlqCodes.length;
+    await harness.publish([...shuffled([...scenario.messages.slice(0, -bad), ...redeliveries], random), ...scenario.messages.slice(-bad)]);
     await harness.start();
     await harness.settled();
   });
@@ -38,9 +43,13 @@ describe.each(scenarioNames())('scenario %s on Kafka and PostgreSQL', (name) => 
     await harness?.dispose();
   });
 
-  it('gives every referral its expected status, reason and customer', async () => {
-    const rows = await harness.query('SELECT referral_id, partner_id, status, reason, customer_id FROM referral');
-    const actual = Object.fromEntries(rows.map((r) => [r.referral_id, { partnerId: r.partner_id, status: r.status, reason: r.reason, customerId: r.customer_id }]));
+  it('gives every referral its expected status, reason, customer and (with a catalogue) program version', async () => {
+    const rows = await harness.query('SELECT referral_id, partner_id, status, reason, customer_id, program_id, program_version FROM referral');
+    const withProgram = scenario.programsFile !== null;
+    const actual = Object.fromEntries(rows.map((r) => [
+      r.referral_id,
+      { partnerId: r.partner_id, status: r.status, reason: r.reason, customerId: r.customer_id, ...(withProgram ? { programId: r.program_id, programVersion: r.program_version } : {}) },
+    ]));
     expect(actual).toEqual(scenario.expected.referrals);
   });
 
