@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '@engine/config';
 import { inputTopics, TOPICS, TopicName } from '@engine/contracts';
+import { Currency, formatAmount } from '@engine/domain';
 import { KafkaGateway } from '@engine/messaging';
 import { pollUntil, publishMessages, repoRoot, sampleStream } from '@engine/testing';
 import { DataSource } from 'typeorm';
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
     ENGINE_NOW: process.env.ENGINE_NOW ?? '2026-11-01T00:00:00Z',
     API_KEYS: process.env.API_KEYS ?? `${financeKey}:finance,demo-partner-key:partner:P-001`,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    PROGRAMS_FILE: process.env.PROGRAMS_FILE ?? join(repoRoot(), 'programs', 'example.json'),
   });
   const key = config.apiKeys.split(',').find((item) => item.endsWith(':finance'))?.split(':')[0] ?? financeKey;
   step(`starting the engine (Kafka ${config.kafkaBrokers.join(',')}, ${redact(config.databaseUrl)}, clock ${new Date(config.engineNow!).toISOString()})`);
@@ -28,8 +30,9 @@ async function main(): Promise<void> {
   await startEngineApp(app, config.httpPort);
   const api = `http://localhost:${config.httpPort}`;
 
-  const messages = sampleStream({ prospects: 300, seed: 2026 });
-  step(`publishing ${messages.length} events (300 prospects, 6 partners, every outcome, 10% of stories out of order)`);
+  const messages = sampleStream({ prospects: 300, seed: 2026, partnerFeed: true });
+  step(`programs from ${config.programsFile} (regional terms, a gold partner group, a rate change from 2026-03-01); partner enrollment ${config.partnerEnrollment}`);
+  step(`publishing ${messages.length} events (300 prospects, 6 partners of which P-002 gold, P-004 suspended for two months, P-006 terminated; every outcome; 10% of stories out of order)`);
   const kafka = new KafkaGateway({ brokers: config.kafkaBrokers, clientId: 'demo-publisher' });
   const started = Date.now();
   await publishMessages(kafka, messages.map((m) => ({ ...m, topic: config.topics[topicName(m.topic)] })));
@@ -47,6 +50,8 @@ async function main(): Promise<void> {
   );
   console.log('\nReferrals by status');
   console.table(statuses.map((s) => ({ status: s.status, reason: s.reason ?? '', referrals: s.n })));
+
+  await printPrograms(dataSource, api, key);
 
   const periods: { period: string }[] = await dataSource.query('SELECT DISTINCT booked_period AS period FROM ledger_entry ORDER BY 1');
   const outDir = join(repoRoot(), 'out', 'demo');
@@ -81,6 +86,35 @@ The API is at ${api}  (OpenAPI: ${api}/docs, metrics: ${api}/metrics)
     return;
   }
   step('the engine keeps running; Ctrl-C to stop');
+}
+
+/** Referrals and amounts by program version, the partners' standing, and one referral's explanation as text. */
+async function printPrograms(dataSource: DataSource, api: string, key: string): Promise<void> {
+  const bound: { program_id: string; program_version: number; status: string; n: number }[] = await dataSource.query(
+    'SELECT program_id, program_version, status, count(*)::int AS n FROM referral GROUP BY 1, 2, 3 ORDER BY 1, 2, 3',
+  );
+  console.log('\nReferrals by program version');
+  console.table(bound.map((r) => ({ program: `${r.program_id} v${r.program_version}`, status: r.status, referrals: r.n })));
+  const earned: { program_id: string; program_version: number; currency: Currency; total: string }[] = await dataSource.query(
+    `SELECT program_id, program_version, currency, sum(amount)::text AS total FROM ledger_entry WHERE program_id IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+  );
+  console.log('Amounts by program version');
+  console.table(earned.map((r) => ({ program: `${r.program_id} v${r.program_version}`, currency: r.currency, earned: formatAmount(BigInt(r.total), r.currency) })));
+
+  const partners: { partner_id: string }[] = await dataSource.query('SELECT DISTINCT partner_id FROM referral ORDER BY 1');
+  const standings = await Promise.all(partners.map(async ({ partner_id }) => JSON.parse(await get(`${api}/v1/partners/${partner_id}`, key))));
+  console.log('Partners');
+  console.table(standings.map((p) => ({ partner: p.partnerId, state: p.state, group: p.group, since: p.since ?? '', terminatedAt: p.terminatedAt ?? '' })));
+
+  // A referral with a story to tell: regional or group terms, a refund reversed, and the most ledger entries.
+  const [example]: { referral_id: string }[] = await dataSource.query(
+    `SELECT referral_id FROM ledger_entry WHERE referral_id IS NOT NULL GROUP BY referral_id
+      ORDER BY bool_or(type = 'REFUND_REVERSAL') DESC, bool_or(program_id <> 'standard') DESC, count(*) DESC, referral_id LIMIT 1`,
+  );
+  if (example) {
+    console.log(`Why ${example.referral_id} earned what it earned (GET /v1/referrals/${example.referral_id}/explanation?format=text)\n`);
+    console.log(await get(`${api}/v1/referrals/${encodeURIComponent(example.referral_id)}/explanation?format=text`, key));
+  }
 }
 
 /** The name of a contract topic as the sample stream writes it (partner.referrals.v1 and partner.accounts.v1 share a prefix). */

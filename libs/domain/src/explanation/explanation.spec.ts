@@ -61,7 +61,7 @@ describe('a qualified referral with a tier-crossing commission, a capped one and
       `8. Commission on line L1 of ${iso(20)}: spend before it 0.00; 100.00 below the tier boundary at 10% and 0.00 above at 15% give 10.00 (rounded half to even): 10.00.`,
       `9. Commission on line L2 of ${iso(21)}: spend before it 100.00; 9900.00 below the tier boundary at 10% and 50.00 above at 15% give 997.50 (rounded half to even): 997.50.`,
       `10. Commission on line L3 of ${iso(22)}: spend before it 10050.00; 0.00 below the tier boundary at 10% and 30000.00 above at 15% give 4500.00 (rounded half to even), capped to the 3992.50 left under the commission cap: 3992.50.`,
-      '11. Refund of 995.00 on a line of 9950.00 that earned 997.50: reversal 99.75 (the same proportion, rounded): -99.75.',
+      '11. Refund R1 of 995.00 on line L2 of 9950.00, which earned 997.50: reversal 99.75 (the same proportion, rounded): -99.75.',
       '',
     ]);
   });

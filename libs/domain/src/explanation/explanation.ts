@@ -196,7 +196,7 @@ function amountStep(amount: ExpectedAmount, terms: ProgramTerms, factsById: Read
     return {
       ...base,
       kind: 'REVERSAL',
-      text: `Refund of ${f(basis.refunded)} on a line of ${f(basis.lineAmount)} that earned ${f(basis.commission)}: reversal ${f(basis.raw)} (the same proportion, rounded)` +
+      text: `Refund ${source?.type === 'billing.refunded' ? `${source.refundId} ` : ''}of ${f(basis.refunded)} on line ${source?.type === 'billing.refunded' ? source.invoiceLineId : basis.lineEventId} of ${f(basis.lineAmount)}, which earned ${f(basis.commission)}: reversal ${f(basis.raw)} (the same proportion, rounded)` +
         `${limited ? `, limited to the ${f(basis.commission - basis.reversedBefore)} not yet reversed` : ''}: ${f(amount.amount)}.`,
       terms: {},
     };
