@@ -20,11 +20,12 @@ describe(`ledger export of ${ROWS.toLocaleString('en')} entries`, () => {
     await harness.start();
     // One INSERT … SELECT generate_series: 50 partners, amounts with cents and negatives, a customer id that CSV must quote.
     await harness.query(
-      `INSERT INTO ledger_entry (partner_id, referral_id, customer_id, type, slot, amount, currency, source_event_id, effective_at, effective_period, booked_period)
+      `INSERT INTO ledger_entry (partner_id, referral_id, customer_id, type, slot, amount, currency, source_event_id, effective_at, effective_period, booked_period, program_id, program_version, release_at)
        SELECT 'P-' || lpad((g % 50)::text, 3, '0'), 'R-' || g, CASE WHEN g % 1000 = 0 THEN 'C-' || g || ',"q"' ELSE 'C-' || g END,
               CASE WHEN g % 10 = 0 THEN 'REFUND_REVERSAL' ELSE 'USAGE_COMMISSION' END, 'USAGE:' || g,
               CASE WHEN g % 10 = 0 THEN -(g % 9973) - 1 ELSE (g % 99991) + 1 END, 'USD', 'billing:e' || g,
-              timestamptz '2026-01-01T00:00:00Z' + (g % 2678400) * interval '1 second', '2026-01', '2026-01'
+              timestamptz '2026-01-01T00:00:00Z' + (g % 2678400) * interval '1 second', '2026-01', '2026-01', 'standard', 1,
+              timestamptz '2026-01-01T00:00:00Z' + (g % 2678400) * interval '1 second'
          FROM generate_series(1, $1::int) AS g`,
       [ROWS],
     );
