@@ -112,7 +112,10 @@ const ROW_HEADER =
 const httpReady = (port: number) => async () => (await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => null))?.ok === true;
 
 function renameTopics(messages: ScenarioMessage[], topics: Topics): ScenarioMessage[] {
-  const map: Record<string, string> = { [TOPICS.referrals]: topics.referrals, [TOPICS.lifecycle]: topics.lifecycle, [TOPICS.billing]: topics.billing, [TOPICS.partners]: topics.partners };
+  const map: Record<string, string> = {
+    [TOPICS.referrals]: topics.referrals, [TOPICS.lifecycle]: topics.lifecycle, [TOPICS.billing]: topics.billing, [TOPICS.partners]: topics.partners,
+    [TOPICS.payouts]: topics.payouts,
+  };
   return messages.map((m) => ({ ...m, topic: map[m.topic] }));
 }
 

@@ -83,7 +83,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const dataSource = await openMigratedDataSource(config.databaseUrl, 2);
   try {
-    const payouts = new PayoutService(dataSource, new Clock(config.engineNow), { minimumPayouts: MINIMUM_PAYOUTS });
+    // The outbox rows a close writes (payout orders' PENDING events) are published by the engine's relay when it next polls.
+    const payouts = new PayoutService(dataSource, new Clock(config.engineNow), { minimumPayouts: MINIMUM_PAYOUTS }, config, { kick: () => undefined });
     const ledger = new LedgerExportService(dataSource);
     const { period } = options;
 

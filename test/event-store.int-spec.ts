@@ -1,4 +1,4 @@
-import { eventKey, factsKey, InputEvent, partnerKey, referralKey, signupsKey, submittedByKey } from '@engine/domain';
+import { eventKey, factsKey, InputEvent, partnerKey, payoutKey, referralKey, signupsKey, submittedByKey } from '@engine/domain';
 import { EventStoreRepository, openMigratedDataSource, runDirect, StoredEvent } from '@engine/persistence';
 import { parseMessage } from '@engine/contracts';
 import { cloudEvents, dropDatabase, testDatabaseUrl } from '@engine/testing';
@@ -26,6 +26,9 @@ function everyType(source: string): StoredEvent[] {
     { type: 'partner.suspended', source, id: 'e9', time: TIME + 8, partnerId: 'P\t1', reason: odd },
     { type: 'partner.reinstated', source, id: 'e10', time: TIME + 9, partnerId: 'P\t1', reason: null },
     { type: 'partner.terminated', source, id: 'e11', time: TIME + 10, partnerId: 'P\t1', reason: '' },
+    { type: 'payout.paid', source, id: 'e12', time: TIME + 11, payoutId: '2026-10:P\t1:USD', reference: `TRX-${odd}` },
+    { type: 'payout.paid', source, id: 'e13', time: TIME + 12, payoutId: '2026-10:P\t1:JPY', reference: null },
+    { type: 'payout.failed', source, id: 'e14', time: TIME + 13, payoutId: '2026-10:P\t1:USD', reason: odd },
   ];
   return events.map((event, i) => ({ event, hash: `h\t${i}`, origin: { topic: 'in\\topic', partition: 3, offset: String(9_007_199_254_740_993n + BigInt(i)) } }));
 }
@@ -68,6 +71,7 @@ describe('event store insert', () => {
     const customers = ['C\\1', 'C2', 'C\n1'];
     const loaded = await store.loadLinked(dataSource, [
       referralKey((events[0].event as { referralId: string }).referralId), ...customers.map(signupsKey), ...customers.map(factsKey), partnerKey('P\t1'),
+      payoutKey('2026-10:P\t1:USD'), payoutKey('2026-10:P\t1:JPY'),
     ]);
     const byId = (list: InputEvent[]) => [...list].sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
     expect(byId(loaded.filter((e) => e.source === 'types'))).toEqual(events.map((s) => s.event));
@@ -88,11 +92,16 @@ describe('event store insert', () => {
       cloudEvents.partnerSuspended({ partnerId: 'P-shape', reason: 'review', time, id: 'shape-8' }),
       cloudEvents.partnerReinstated({ partnerId: 'P-shape', time, id: 'shape-9' }),
       cloudEvents.partnerTerminated({ partnerId: 'P-shape', time, id: 'shape-10' }),
+      cloudEvents.payoutPaid({ payoutId: '2026-10:P-shape:USD', reference: 'TRX-shape', time, id: 'shape-11' }),
+      cloudEvents.payoutPaid({ payoutId: '2026-10:P-shape:EUR', time, id: 'shape-12' }),
+      cloudEvents.payoutFailed({ payoutId: '2026-10:P-shape:USD', reason: 'account closed', time, id: 'shape-13' }),
     ];
     const parsed = messages.map((m) => parseMessage(m.topic, m.value).event);
     const events = parsed.map((event, i): StoredEvent => ({ event, hash: `h-${i}`, origin: { topic: messages[i].topic, partition: 0, offset: String(i) } }));
     await dataSource.transaction((m) => runDirect(m, (q) => store.insertNew(q, events)));
-    const loaded = await store.loadLinked(dataSource, [referralKey('R-shape'), signupsKey('C-shape'), factsKey('C-shape'), partnerKey('P-shape')]);
+    const loaded = await store.loadLinked(dataSource, [
+      referralKey('R-shape'), signupsKey('C-shape'), factsKey('C-shape'), partnerKey('P-shape'), payoutKey('2026-10:P-shape:USD'), payoutKey('2026-10:P-shape:EUR'),
+    ]);
     const byId = new Map(loaded.map((e) => [e.id, e]));
     for (const event of parsed) {
       expect(byId.get(event.id)).toEqual(event);
@@ -118,6 +127,27 @@ describe('event store insert', () => {
     expect(await ids([partnerKey('PC'), submittedByKey('PC')])).toEqual([]);
     const loaded = await store.loadLinked(dataSource, [submittedByKey('PA'), partnerKey('PA')]);
     expect(loaded.filter((e) => e.source === 'partners').sort((a, b) => a.id.localeCompare(b.id))).toEqual([approvedA, suspendedA, s1, s2]);
+  });
+
+  it("reads a payout order's outcomes by payoutId (key o:), and nothing else under that key", async () => {
+    const stored = (event: InputEvent): StoredEvent => ({ event, hash: `hash-${event.id}`, origin: { topic: 't', partition: 0, offset: '0' } });
+    const usd = '2026-10:P-001:USD', eur = '2026-10:P-001:EUR';
+    const paidUsd: InputEvent = { type: 'payout.paid', source: 'payouts', id: 'o1', time: TIME, payoutId: usd, reference: 'TRX-1' };
+    const failedUsd: InputEvent = { type: 'payout.failed', source: 'payouts', id: 'o2', time: TIME + 1, payoutId: usd, reason: 'account closed' };
+    const paidEur: InputEvent = { type: 'payout.paid', source: 'payouts', id: 'o3', time: TIME, payoutId: eur, reference: null };
+    // other events whose ids happen to equal the payoutId: never listed under its key
+    const partner: InputEvent = { type: 'partner.approved', source: 'payouts', id: 'x1', time: TIME, partnerId: usd, group: 'default' };
+    const customer: InputEvent = { type: 'customer.activated', source: 'payouts', id: 'x2', time: TIME, customerId: usd };
+    await dataSource.transaction((m) => runDirect(m, (q) => store.insertNew(q, [paidUsd, failedUsd, paidEur, partner, customer].map(stored))));
+
+    const ids = async (keys: string[]) => (await store.loadLinked(dataSource, keys)).filter((e) => e.source === 'payouts').map((e) => e.id).sort();
+    expect(await ids([payoutKey(usd)])).toEqual(['o1', 'o2']);
+    expect(await ids([payoutKey(eur)])).toEqual(['o3']);
+    expect(await ids([payoutKey(usd), payoutKey(eur)])).toEqual(['o1', 'o2', 'o3']);
+    expect(await ids([payoutKey('2026-11:P-001:USD')])).toEqual([]);
+    expect(await ids([partnerKey(usd), factsKey(usd)])).toEqual(['x1', 'x2']); // the payout events are under no other key
+    const loaded = await store.loadLinked(dataSource, [payoutKey(usd), payoutKey(eur)]);
+    expect(loaded.filter((e) => e.source === 'payouts').sort((a, b) => a.id.localeCompare(b.id))).toEqual([paidUsd, failedUsd, paidEur]);
   });
 
 });

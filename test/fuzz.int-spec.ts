@@ -32,6 +32,7 @@ const TOPIC_OF_TYPE: Record<string, string> = {
   'billing.usage_billed': TOPICS.billing, 'billing.refunded': TOPICS.billing,
   'partner.approved': TOPICS.partners, 'partner.group_changed': TOPICS.partners, 'partner.suspended': TOPICS.partners,
   'partner.reinstated': TOPICS.partners, 'partner.terminated': TOPICS.partners,
+  'payout.paid': TOPICS.payouts, 'payout.failed': TOPICS.payouts,
 };
 const REQUIRED_DATA: Record<string, string[]> = {
   'referral.submitted': ['referralId', 'partnerId', 'partnerDomain', 'prospect', 'channel'],
@@ -44,6 +45,8 @@ const REQUIRED_DATA: Record<string, string[]> = {
   'partner.suspended': ['partnerId'],
   'partner.reinstated': ['partnerId'],
   'partner.terminated': ['partnerId'],
+  'payout.paid': ['payoutId'],
+  'payout.failed': ['payoutId', 'reason'],
 };
 const STORED_STRINGS: Record<string, string[]> = {
   'referral.submitted': ['referralId', 'partnerId', 'channel'],
@@ -207,7 +210,7 @@ describe('hostile input fuzz (Kafka and HTTP)', () => {
     const producer = await harness.kafka.getProducer();
     const byName: Record<string, string> = {
       [TOPICS.referrals]: harness.config.topics.referrals, [TOPICS.lifecycle]: harness.config.topics.lifecycle, [TOPICS.billing]: harness.config.topics.billing,
-      [TOPICS.partners]: harness.config.topics.partners,
+      [TOPICS.partners]: harness.config.topics.partners, [TOPICS.payouts]: harness.config.topics.payouts,
     };
     for (let i = 0; i < messages.length; i += 500) {
       const byTopic = new Map<string, OutboundMessage[]>();

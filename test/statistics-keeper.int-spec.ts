@@ -48,7 +48,7 @@ describe('StatisticsKeeper', () => {
     const [{ rows }] = await dataSource.query(`SELECT reltuples::int AS rows FROM pg_class WHERE relname = 'input_event'`);
     expect(rows).toBe(6_000);
     const [{ columns }] = await dataSource.query(`SELECT array_agg(attname::text ORDER BY attname) AS columns FROM pg_stats WHERE tablename = 'input_event'`);
-    expect(columns).toEqual(['customer_id', 'domain', 'partner_id', 'referral_code', 'referral_id']); // the key columns only
+    expect(columns).toEqual(['customer_id', 'domain', 'partner_id', 'payout_id', 'referral_code', 'referral_id']); // the key columns only
 
     await insertEvents(6_001, 3_000); // half of what it had: not due
     await new Promise((resolve) => setTimeout(resolve, 300));

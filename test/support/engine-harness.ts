@@ -66,6 +66,7 @@ export class EngineHarness {
     const { topics } = this.config;
     const byName: Record<string, string> = {
       'partner.referrals.v1': topics.referrals, 'customer.lifecycle.v1': topics.lifecycle, 'billing.usage.v1': topics.billing, 'partner.accounts.v1': topics.partners,
+      'payments.payouts.v1': topics.payouts,
     };
     await publishMessages(this.kafka, messages.map((m) => ({ ...m, topic: byName[m.topic] ?? m.topic })));
   }

@@ -35,6 +35,11 @@ export class TextbookController {
     return this.handle(value, context);
   }
 
+  @EventPattern(topics.payouts)
+  onPayout(@Payload() value: Buffer, @Ctx() context: KafkaContext): Promise<unknown> {
+    return this.handle(value, context);
+  }
+
   private handle(value: Buffer, context: KafkaContext): Promise<unknown> {
     const message = context.getMessage();
     const key = message.key == null ? null : Buffer.from(String(message.key));

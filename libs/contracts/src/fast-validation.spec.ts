@@ -26,6 +26,8 @@ const shapes: Record<string, string[]> = {
   'partner.suspended': ['partnerId', 'reason'],
   'partner.reinstated': ['partnerId', 'reason'],
   'partner.terminated': ['partnerId', 'reason'],
+  'payout.paid': ['payoutId', 'reference'],
+  'payout.failed': ['payoutId', 'reason'],
 };
 
 describe('fast validation never accepts what class-validator refuses', () => {
@@ -60,5 +62,8 @@ describe('fast validation never accepts what class-validator refuses', () => {
     expect(surelyValidData('partner.approved', { partnerId: 'P' })).toBe(true);
     expect(surelyValidData('partner.group_changed', { partnerId: 'P', group: 'gold' })).toBe(true);
     expect(surelyValidData('partner.suspended', { partnerId: 'P', reason: 'review' })).toBe(true);
+    expect(surelyValidData('payout.paid', { payoutId: '2026-10:P-001:USD', reference: 'TRX-1' })).toBe(true);
+    expect(surelyValidData('payout.paid', { payoutId: '2026-10:P-001:USD' })).toBe(true);
+    expect(surelyValidData('payout.failed', { payoutId: '2026-10:P-001:USD', reason: 'account closed' })).toBe(true);
   });
 });

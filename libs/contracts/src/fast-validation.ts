@@ -53,6 +53,10 @@ export function surelyValidData(type: string, d: Record<string, unknown>): boole
     case 'partner.reinstated':
     case 'partner.terminated':
       return str(d.partnerId, 200) && optionalStr(d.reason, 1000);
+    case 'payout.paid':
+      return str(d.payoutId, 200) && optionalStr(d.reference, 200);
+    case 'payout.failed':
+      return str(d.payoutId, 200) && str(d.reason, 1000);
     default:
       return false;
   }

@@ -27,6 +27,8 @@ const signupData = (overrides: Json = {}): Json => ({
 
 const usage = (data: unknown, overrides: Json = {}) => JSON.stringify(envelope('billing.usage_billed', data, overrides));
 const partnerMessage = (type: string, data: unknown, overrides: Json = {}) => JSON.stringify(envelope(type, data, { source: 'partner-admin', ...overrides }));
+const payoutMessage = (type: string, data: unknown, overrides: Json = {}) => JSON.stringify(envelope(type, data, { source: 'payments', ...overrides }));
+const PAYOUT_ID = '2026-10:P-001:USD';
 const submission = (prospect: Json) => JSON.stringify(envelope('referral.submitted', submissionData({ prospect: { companyName: 'Acme', emailDomain: 'acme.com', ...prospect } })));
 
 /** The InvalidMessageError thrown by parseMessage, or a failure when it does not throw one. */
@@ -111,6 +113,10 @@ describe('parseMessage: rejected messages', () => {
       [TOPICS.partners, 'customer.activated'],
       [TOPICS.referrals, 'partner.approved'],
       [TOPICS.lifecycle, 'partner.suspended'],
+      [TOPICS.payouts, 'billing.usage_billed'],
+      [TOPICS.payouts, 'partner.approved'],
+      [TOPICS.billing, 'payout.paid'],
+      [TOPICS.partners, 'payout.failed'],
     ])('a valid type on the wrong topic: %s carrying %s', (topic, type) => {
       expect(rejection(topic, usage(usageData(), { type })).code).toBe(DlqCode.UNKNOWN_TYPE);
     });
@@ -119,6 +125,12 @@ describe('parseMessage: rejected messages', () => {
       const error = rejection(TOPICS.partners, partnerMessage('partner.deleted', { partnerId: 'p1' }));
       expect(error.code).toBe(DlqCode.UNKNOWN_TYPE);
       expect(error.message).toContain('partner.deleted');
+    });
+
+    it('a payout type the topic does not carry', () => {
+      const error = rejection(TOPICS.payouts, payoutMessage('payout.cancelled', { payoutId: PAYOUT_ID }));
+      expect(error.code).toBe(DlqCode.UNKNOWN_TYPE);
+      expect(error.message).toContain('payout.cancelled');
     });
 
     it('a type that differs only by case', () => {
@@ -154,6 +166,18 @@ describe('parseMessage: rejected messages', () => {
       [TOPICS.partners, 'partner.reinstated', { partnerId: 42 }, 'data.partnerId'],
       [TOPICS.partners, 'partner.terminated', { partnerId: 'p1', reason: 'x'.repeat(1001) }, 'data.reason'],
       [TOPICS.partners, 'partner.terminated', { partnerId: 'p1', reason: { text: 'fraud' } }, 'data.reason'],
+      [TOPICS.payouts, 'payout.paid', {}, 'data.payoutId'],
+      [TOPICS.payouts, 'payout.paid', { reference: 'TRX-1' }, 'data.payoutId'],
+      [TOPICS.payouts, 'payout.paid', { payoutId: '' }, 'data.payoutId'],
+      [TOPICS.payouts, 'payout.paid', { payoutId: 'o'.repeat(201) }, 'data.payoutId'],
+      [TOPICS.payouts, 'payout.paid', { payoutId: 7 }, 'data.payoutId'],
+      [TOPICS.payouts, 'payout.paid', { payoutId: PAYOUT_ID, reference: 'x'.repeat(201) }, 'data.reference'],
+      [TOPICS.payouts, 'payout.paid', { payoutId: PAYOUT_ID, reference: 42 }, 'data.reference'],
+      [TOPICS.payouts, 'payout.failed', { reason: 'account closed' }, 'data.payoutId'],
+      [TOPICS.payouts, 'payout.failed', { payoutId: PAYOUT_ID }, 'data.reason'],
+      [TOPICS.payouts, 'payout.failed', { payoutId: PAYOUT_ID, reason: null }, 'data.reason'],
+      [TOPICS.payouts, 'payout.failed', { payoutId: PAYOUT_ID, reason: '' }, 'data.reason'],
+      [TOPICS.payouts, 'payout.failed', { payoutId: PAYOUT_ID, reason: 'x'.repeat(1001) }, 'data.reason'],
     ])('%s %s with a bad field names it (%#)', (topic, type, data, field) => {
       const error = rejection(topic, JSON.stringify(envelope(type, data)));
       expect(error.code).toBe(DlqCode.INVALID_DATA);
@@ -209,6 +233,16 @@ describe('parseMessage: rejected messages', () => {
       ['an unpaired surrogate in a reason', 'partner.terminated', { partnerId: 'p1', reason: 'fraud \udc00' }, 'data.reason'],
     ])('%s: INVALID_DATA', (_, type, data, field) => {
       const error = rejection(TOPICS.partners, partnerMessage(type, data));
+      expect(error.code).toBe(DlqCode.INVALID_DATA);
+      expect(error.message).toContain(field);
+    });
+
+    it.each([
+      ['U+0000 in a payout id', 'payout.paid', { payoutId: '2026-10:P-001\u0000:USD' }, 'data.payoutId'],
+      ['an unpaired surrogate in a reference', 'payout.paid', { payoutId: PAYOUT_ID, reference: 'TRX \ud800' }, 'data.reference'],
+      ['U+0000 in a failure reason', 'payout.failed', { payoutId: PAYOUT_ID, reason: 'closed\u0000' }, 'data.reason'],
+    ])('%s: INVALID_DATA', (_, type, data, field) => {
+      const error = rejection(TOPICS.payouts, payoutMessage(type, data));
       expect(error.code).toBe(DlqCode.INVALID_DATA);
       expect(error.message).toContain(field);
     });
@@ -312,6 +346,23 @@ describe('parseMessage: a valid message, normalised', () => {
     });
     expect(parseMessage(TOPICS.partners, partnerMessage(type, { partnerId: 'p1' })).event).toMatchObject({ type, partnerId: 'p1', reason: null });
     expect(parseMessage(TOPICS.partners, partnerMessage(type, { partnerId: 'p1', reason: null })).event).toMatchObject({ reason: null });
+  });
+
+  it('payout.paid: its reference, null when absent or null', () => {
+    const at = Date.UTC(2026, 2, 1, 10);
+    expect(parseMessage(TOPICS.payouts, payoutMessage('payout.paid', { payoutId: PAYOUT_ID, reference: 'TRX-2026-10-001' })).event).toEqual({
+      source: 'payments', id: 'evt-1', time: at, type: 'payout.paid', payoutId: PAYOUT_ID, reference: 'TRX-2026-10-001',
+    });
+    expect(parseMessage(TOPICS.payouts, payoutMessage('payout.paid', { payoutId: PAYOUT_ID })).event).toEqual({
+      source: 'payments', id: 'evt-1', time: at, type: 'payout.paid', payoutId: PAYOUT_ID, reference: null,
+    });
+    expect(parseMessage(TOPICS.payouts, payoutMessage('payout.paid', { payoutId: PAYOUT_ID, reference: null })).event).toMatchObject({ reference: null });
+  });
+
+  it('payout.failed: its reason', () => {
+    expect(parseMessage(TOPICS.payouts, payoutMessage('payout.failed', { payoutId: PAYOUT_ID, reason: 'beneficiary account closed' })).event).toEqual({
+      source: 'payments', id: 'evt-1', time: Date.UTC(2026, 2, 1, 10), type: 'payout.failed', payoutId: PAYOUT_ID, reason: 'beneficiary account closed',
+    });
   });
 
   it('customer.signed_up: emailDomain lower-cased; referralCode absent or null → null', () => {

@@ -37,6 +37,8 @@ const STORED_DATA_FIELDS: Record<KnownType, string[]> = {
   'partner.suspended': ['partnerId', 'reason'],
   'partner.reinstated': ['partnerId', 'reason'],
   'partner.terminated': ['partnerId', 'reason'],
+  'payout.paid': ['payoutId', 'reference'],
+  'payout.failed': ['payoutId', 'reason'],
 };
 
 const SUSPECT = /[\u0000\ud800-\udfff]/;
@@ -173,6 +175,12 @@ export function parseMessage(topic: string, value: Buffer | string | null): Pars
       case 'partner.reinstated':
       case 'partner.terminated':
         event = { source, id, time: at, type, partnerId: data.partnerId, reason: data.reason ?? null };
+        break;
+      case 'payout.paid':
+        event = { source, id, time: at, type, payoutId: data.payoutId, reference: data.reference ?? null };
+        break;
+      case 'payout.failed':
+        event = { source, id, time: at, type, payoutId: data.payoutId, reason: data.reason };
         break;
       default: {
         const never: never = type;

@@ -10,4 +10,5 @@ export * from './referral';
 export * from './rules';
 export * from './ledger';
 export * from './explanation';
+export * from './payouts';
 export * from './time';

@@ -48,4 +48,8 @@ export const cloudEvents = {
   partnerSuspended: (o: PartnerStandingOptions) => standing('partner.suspended', o),
   partnerReinstated: (o: PartnerStandingOptions) => standing('partner.reinstated', o),
   partnerTerminated: (o: PartnerStandingOptions) => standing('partner.terminated', o),
+  payoutPaid: (o: { payoutId: string; time: string; reference?: string | null; id?: string }) =>
+    message(TOPICS.payouts, o.payoutId, 'payout.paid', 'payments', o.time, { payoutId: o.payoutId, reference: o.reference }, o.id),
+  payoutFailed: (o: { payoutId: string; time: string; reason: string; id?: string }) =>
+    message(TOPICS.payouts, o.payoutId, 'payout.failed', 'payments', o.time, { payoutId: o.payoutId, reason: o.reason }, o.id),
 };

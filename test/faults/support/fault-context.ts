@@ -102,6 +102,7 @@ export class FaultContext {
   private route(messages: ScenarioMessage[]): ScenarioMessage[] {
     const byName: Record<string, string> = {
       [TOPICS.referrals]: this.topics.referrals, [TOPICS.lifecycle]: this.topics.lifecycle, [TOPICS.billing]: this.topics.billing, [TOPICS.partners]: this.topics.partners,
+      [TOPICS.payouts]: this.topics.payouts,
     };
     return messages.map((m) => ({ ...m, topic: byName[m.topic] ?? m.topic }));
   }

@@ -24,7 +24,7 @@ export function faultLoad(options: LoadOptions): ScenarioMessage[] {
     const at = Math.floor(random() * base.length);
     out.splice(at + Math.floor(random() * (out.length - at)), 0, base[at]); // a producer retry or an upstream replay
   }
-  const topics = [TOPICS.referrals, TOPICS.lifecycle, TOPICS.billing, TOPICS.partners];
+  const topics = [TOPICS.referrals, TOPICS.lifecycle, TOPICS.billing, TOPICS.partners, TOPICS.payouts];
   for (let i = 0; i < (options.badMessages ?? 0); i++) {
     const topic = topics[i % topics.length];
     const good = base[Math.floor(random() * base.length)].value;

@@ -10,6 +10,7 @@ import {
   queuedResults, ReferralStateRepository, runDirect, StoredEvent,
 } from '@engine/persistence';
 import { DataSource } from 'typeorm';
+import { PayoutSettlement } from '../payouts/payout-settlement';
 import { accruedMessage, qualifiedMessage, statusChangedMessage } from './output-events';
 import { WorkingSet } from './working-set';
 
@@ -55,6 +56,7 @@ export class ApplyEvents {
   private readonly deadLetterLog = new DeadLetterRepository();
   private readonly outbox: OutboxRepository;
   private readonly workingSet: WorkingSet;
+  private readonly payouts: PayoutSettlement;
   private readonly isGeneric: (domain: string) => boolean;
   private previous: Promise<unknown> = Promise.resolve();
 
@@ -62,6 +64,7 @@ export class ApplyEvents {
     this.isGeneric = (domain) => isGenericDomain(options.settings, domain);
     this.outbox = options.outbox ?? new OutboxRepository();
     this.workingSet = new WorkingSet(this.isGeneric, options.workingSetMaxEntries);
+    this.payouts = new PayoutSettlement(options.topics);
   }
 
   /** Applies a group of messages in one transaction; throws when it rolled back (nothing of it was written). */
@@ -79,7 +82,7 @@ export class ApplyEvents {
   async expireDue(limit: number): Promise<number> {
     return this.inTransaction(async (q, now) => {
       const due = await this.referrals.dueForExpiry(q, now, limit);
-      await this.settle(q, { familyKeys: new Set(due.map(referralKey)), customers: new Set() }, now);
+      await this.settle(q, { familyKeys: new Set(due.map(referralKey)), customers: new Set(), payouts: new Set() }, now);
       return due.length;
     });
   }
@@ -173,10 +176,12 @@ export class ApplyEvents {
     ]);
     this.workingSet.remember(changes.writes, planned);
     const { topics } = this.options;
+    const payoutMessages = touched.payouts.size > 0 ? await this.payouts.settle(q, [...touched.payouts], now) : [];
     await this.outbox.add(q, [
       ...changes.statusChanges.map(({ outcome, change }) => statusChangedMessage(outcome, change, topics)),
       ...changes.qualifications.map(({ outcome, version }) => qualifiedMessage(outcome, version, now, topics)),
       ...entries.map((entry) => accruedMessage(entry, topics)),
+      ...payoutMessages,
     ]);
   }
 

@@ -1,6 +1,6 @@
 import { ENGINE_SOURCE, Topics } from '@engine/contracts';
-import { formatAmount, isoTimestamp, ReferralOutcome, StatusChange } from '@engine/domain';
-import { LedgerEntry, OutboxMessage } from '@engine/persistence';
+import { formatAmount, isoTimestamp, PayoutOrder, ReferralOutcome, StatusChange } from '@engine/domain';
+import { LedgerEntry, OutboxMessage, PayoutStatusChange } from '@engine/persistence';
 
 /** CloudEvents 1.0 (structured JSON) published by the engine, CONTRACT §7. Ids are stable: derived from what they describe. */
 function cloudEvent(id: string, type: string, time: number, data: Record<string, unknown>): object {
@@ -72,6 +72,26 @@ export function accruedMessage(entry: LedgerEntry, topics: Topics): OutboxMessag
       programId: entry.programId,
       programVersion: entry.programVersion,
       releaseAt: isoTimestamp(entry.releaseAt),
+    }),
+  };
+}
+
+export function payoutStatusMessage(order: PayoutOrder, change: PayoutStatusChange, topics: Topics): OutboxMessage {
+  const eventId = `payout-status:${change.payoutId}:${change.sequence}`;
+  return {
+    eventId,
+    topic: topics.payoutStatus,
+    key: order.partnerId,
+    event: cloudEvent(eventId, 'payout.status_changed', change.changedAt, {
+      payoutId: order.payoutId,
+      partnerId: order.partnerId,
+      currency: order.currency,
+      period: order.period,
+      amount: formatAmount(order.amount, order.currency),
+      status: change.status,
+      previousStatus: change.previousStatus,
+      ...(change.reason !== null ? { reason: change.reason } : {}),
+      sequence: change.sequence,
     }),
   };
 }

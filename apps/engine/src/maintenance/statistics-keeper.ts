@@ -6,7 +6,7 @@ import { Queryable } from '@engine/persistence';
  * key, which the planner estimates right without statistics.)
  */
 export const KEPT_TABLES: Readonly<Record<string, readonly string[]>> = {
-  input_event: ['referral_id', 'referral_code', 'customer_id', 'domain', 'partner_id'],
+  input_event: ['referral_id', 'referral_code', 'customer_id', 'domain', 'partner_id', 'payout_id'],
   ledger_entry: ['referral_id'],
 };
 

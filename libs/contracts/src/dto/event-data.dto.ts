@@ -135,6 +135,24 @@ export class PartnerStandingChangedDto {
   reason?: string | null;
 }
 
+/** data of `payout.paid` */
+export class PayoutPaidDto {
+  @IsString() @IsNotEmpty() @MaxLength(ID_MAX)
+  payoutId: string;
+
+  @IsOptional() @IsString() @MaxLength(200)
+  reference?: string | null;
+}
+
+/** data of `payout.failed` */
+export class PayoutFailedDto {
+  @IsString() @IsNotEmpty() @MaxLength(ID_MAX)
+  payoutId: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(1000)
+  reason: string;
+}
+
 export const DATA_DTO_BY_TYPE = {
   'referral.submitted': ReferralSubmittedDto,
   'customer.signed_up': CustomerSignedUpDto,
@@ -146,4 +164,6 @@ export const DATA_DTO_BY_TYPE = {
   'partner.suspended': PartnerStandingChangedDto,
   'partner.reinstated': PartnerStandingChangedDto,
   'partner.terminated': PartnerStandingChangedDto,
+  'payout.paid': PayoutPaidDto,
+  'payout.failed': PayoutFailedDto,
 } as const;

@@ -77,7 +77,24 @@ export interface PartnerStandingChanged extends EventBase {
 /** The events of `partner.accounts.v1` (CONTRACT §9). */
 export type PartnerEvent = PartnerApproved | PartnerGroupChanged | PartnerStandingChanged;
 
-export type InputEvent = ReferralSubmitted | CustomerSignedUp | CustomerActivated | UsageBilled | Refunded | PartnerEvent;
+/** A payout order paid by the payment system (CONTRACT §10); `reference` null when the event names none. */
+export interface PayoutPaid extends EventBase {
+  type: 'payout.paid';
+  payoutId: string;
+  reference: string | null;
+}
+
+/** A payout order that failed (CONTRACT §10): the money goes back to the partner. */
+export interface PayoutFailed extends EventBase {
+  type: 'payout.failed';
+  payoutId: string;
+  reason: string;
+}
+
+/** The events of `payments.payouts.v1` (CONTRACT §10). */
+export type PayoutOutcomeEvent = PayoutPaid | PayoutFailed;
+
+export type InputEvent = ReferralSubmitted | CustomerSignedUp | CustomerActivated | UsageBilled | Refunded | PartnerEvent | PayoutOutcomeEvent;
 export type InputEventType = InputEvent['type'];
 
 export const INPUT_EVENT_TYPES: readonly InputEventType[] = [
@@ -91,10 +108,16 @@ export const INPUT_EVENT_TYPES: readonly InputEventType[] = [
   'partner.suspended',
   'partner.reinstated',
   'partner.terminated',
+  'payout.paid',
+  'payout.failed',
 ];
 
 export function isPartnerEvent(event: InputEvent): event is PartnerEvent {
   return event.type.startsWith('partner.');
+}
+
+export function isPayoutOutcome(event: InputEvent): event is PayoutOutcomeEvent {
+  return event.type === 'payout.paid' || event.type === 'payout.failed';
 }
 
 /** The idempotency key of an event: (source, id). */

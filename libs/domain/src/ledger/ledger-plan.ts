@@ -1,7 +1,7 @@
 import { Currency } from '../money/currency';
 import { AmountType, ExpectedAmount, ReferralProgram } from '../rules/evaluation';
 
-export type LedgerEntryType = AmountType | 'MANUAL_ADJUSTMENT' | 'CORRECTION';
+export type LedgerEntryType = AmountType | 'MANUAL_ADJUSTMENT' | 'CORRECTION' | 'PAYOUT_RETURNED';
 
 /**
  * What the ledger already holds for one (referral, partner, slot, currency, effectiveAt): the sum of its entries.

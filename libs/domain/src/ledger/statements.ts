@@ -1,7 +1,7 @@
 import { Currency } from '../money/currency';
 import { Period } from './period';
 
-/** One payout statement of a (partner, currency) for a period (CONTRACT §5). All amounts in integer minor units. */
+/** One payout statement of a (partner, currency) for a period (CONTRACT §5, §10). All amounts in integer minor units. */
 export interface PayoutStatement {
   period: Period;
   partnerId: string;
@@ -9,8 +9,20 @@ export interface PayoutStatement {
   opening: bigint;
   net: bigint;
   closing: bigint;
+  /** positive entries booked in the period or before whose release time is after the period's end */
+  held: bigint;
+  /** closing − held: what payable is taken from */
+  available: bigint;
   payable: bigint;
   carried: bigint;
+}
+
+/** What is held at the end of `period` for one (partner, currency) (see PayoutStatement.held). */
+export interface HeldAtEnd {
+  partnerId: string;
+  currency: Currency;
+  period: Period;
+  held: bigint;
 }
 
 /** The sum of the ledger entries booked in `period` for one (partner, currency). */
@@ -31,6 +43,10 @@ export interface StatementChain {
   previous: readonly PayoutStatement[];
   /** booked sums; those of periods outside `periods` are ignored */
   nets: readonly BookedNet[];
+  /** held amounts at each period's end (none: nothing held) */
+  held?: readonly HeldAtEnd[];
+  /** whether the partner is SUSPENDED at the end of the period (then nothing is payable; CONTRACT §9) */
+  suspendedAtEnd?: (partnerId: string, period: Period) => boolean;
   terms: MinimumPayouts;
 }
 
@@ -42,13 +58,18 @@ function byPartnerThenCurrency(a: PayoutStatement, b: PayoutStatement): number {
 }
 
 /**
- * One statement: closing = opening + net; payable = closing when it reaches the currency's minimum payout, else 0;
- * carried = closing − payable (so a balance under the minimum, or a negative one, is carried to the next period).
+ * One statement: closing = opening + net; available = closing − held; payable = available when it reaches the
+ * currency's minimum payout and the partner is not suspended, else 0; carried = closing − payable (so held money, a
+ * balance under the minimum, or a negative one, is carried to the next period). With nothing held and no suspension
+ * this is §5's statement.
  */
-export function statementOf(period: Period, partnerId: string, currency: Currency, opening: bigint, net: bigint, terms: MinimumPayouts): PayoutStatement {
+export function statementOf(
+  period: Period, partnerId: string, currency: Currency, opening: bigint, net: bigint, terms: MinimumPayouts, held = 0n, suspended = false,
+): PayoutStatement {
   const closing = opening + net;
-  const payable = closing >= terms[currency] ? closing : 0n;
-  return { period, partnerId, currency, opening, net, closing, payable, carried: closing - payable };
+  const available = closing - held;
+  const payable = !suspended && available >= terms[currency] ? available : 0n;
+  return { period, partnerId, currency, opening, net, closing, held, available, payable, carried: closing - payable };
 }
 
 /**
@@ -72,9 +93,18 @@ export function chainStatements(chain: StatementChain): Map<Period, PayoutStatem
     netsByPeriod.set(n.period, inPeriod);
   }
 
+  const heldByPeriod = new Map<Period, Map<string, bigint>>();
+  for (const h of chain.held ?? []) {
+    const inPeriod = heldByPeriod.get(h.period) ?? new Map<string, bigint>();
+    inPeriod.set(keyOf(h), (inPeriod.get(keyOf(h)) ?? 0n) + h.held);
+    heldByPeriod.set(h.period, inPeriod);
+  }
+  const suspended = chain.suspendedAtEnd ?? (() => false);
+
   const result = new Map<Period, PayoutStatement[]>();
   for (const period of periods) {
     const nets = netsByPeriod.get(period) ?? new Map<string, BookedNet>();
+    const held = heldByPeriod.get(period);
     const keys = new Set<string>([...nets.keys()]);
     for (const [key, c] of carried) if (c.amount !== 0n) keys.add(key);
     const statements: PayoutStatement[] = [];
@@ -83,7 +113,7 @@ export function chainStatements(chain: StatementChain): Map<Period, PayoutStatem
       const c = carried.get(key);
       const partnerId = (n ?? c)!.partnerId;
       const currency = (n ?? c)!.currency;
-      const statement = statementOf(period, partnerId, currency, c?.amount ?? 0n, n?.net ?? 0n, chain.terms);
+      const statement = statementOf(period, partnerId, currency, c?.amount ?? 0n, n?.net ?? 0n, chain.terms, held?.get(key) ?? 0n, suspended(partnerId, period));
       statements.push(statement);
       carried.set(key, { partnerId, currency, amount: statement.carried });
     }
@@ -97,7 +127,13 @@ export function chainStatements(chain: StatementChain): Map<Period, PayoutStatem
  * every earlier open period that has booked entries, then `period` itself. `nets` holds the booked sums of the open
  * periods after the last closed one, up to and including `period` (later ones are ignored).
  */
-export function provisionalStatements(period: Period, previous: readonly PayoutStatement[], nets: readonly BookedNet[], terms: MinimumPayouts): PayoutStatement[] {
+export function provisionalStatements(
+  period: Period,
+  previous: readonly PayoutStatement[],
+  nets: readonly BookedNet[],
+  terms: MinimumPayouts,
+  held: Pick<StatementChain, 'held' | 'suspendedAtEnd'> = {},
+): PayoutStatement[] {
   const earlier = [...new Set(nets.map((n) => n.period).filter((p) => p < period))].sort();
-  return chainStatements({ periods: [...earlier, period], previous, nets, terms }).get(period)!;
+  return chainStatements({ periods: [...earlier, period], previous, nets, terms, ...held }).get(period)!;
 }

@@ -105,6 +105,7 @@ export function decideReferrals(
       case 'billing.refunded': pushTo(refunds, event.customerId, event); break;
       case 'referral.submitted': case 'customer.signed_up': break; // attribution: decided before
       case 'partner.approved': case 'partner.group_changed': case 'partner.suspended': case 'partner.reinstated': case 'partner.terminated': break; // in `partners`
+      case 'payout.paid': case 'payout.failed': break; // not rule inputs of referrals
       default: { const never: never = event; throw new Error(`unknown event ${(never as InputEvent).type}`); }
     }
   }

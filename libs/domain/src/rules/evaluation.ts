@@ -76,7 +76,8 @@ export type AnomalyCode =
   | 'REFUND_EXCEEDS_LINE'
   | 'DUPLICATE_REFERRAL'
   | 'REPEATED_SIGNUP'
-  | 'PARTNER_TERMINATED';
+  | 'PARTNER_TERMINATED'
+  | 'PAYOUT_OUTCOME_CONFLICT';
 
 /** An event that the rules ignore, listed for the people who publish it. */
 export interface Anomaly {

@@ -1,4 +1,4 @@
-import { CustomerSignedUp, eventKey, InputEvent, isPartnerEvent, ReferralSubmitted } from '../events/input-event';
+import { CustomerSignedUp, eventKey, InputEvent, isPartnerEvent, isPayoutOutcome, ReferralSubmitted } from '../events/input-event';
 
 /**
  * A key under which events are listed, and through which they link. Attribution (CONTRACT §4, "Submissions" and
@@ -10,10 +10,13 @@ import { CustomerSignedUp, eventKey, InputEvent, isPartnerEvent, ReferralSubmitt
  * A partner's events (CONTRACT §9) decide the standing and the binding of every submission of that partner: they are
  * listed under its **partner** key, and a new one re-decides the families of all the partner's submissions.
  *
+ * A payout order's outcomes (CONTRACT §10) are listed under its **payout** key and link nothing: they are not rule
+ * inputs of referrals.
+ *
  * `r:<referralId>` submissions of that id · `k:<referralId>` signups naming it as their code · `d:<domain>`
  * submissions and signups of that non-generic domain · `s:<customerId>` that customer's signups ·
  * `c:<customerId>` that customer's facts · `p:<partnerId>` that partner's events · `m:<partnerId>` that partner's
- * submissions.
+ * submissions · `o:<payoutId>` that payout order's outcomes.
  */
 export type LinkKey = string;
 
@@ -26,6 +29,7 @@ export const signupsKey = (customerId: string): LinkKey => `s:${customerId}`;
 export const factsKey = (customerId: string): LinkKey => `c:${customerId}`;
 export const partnerKey = (partnerId: string): LinkKey => `p:${partnerId}`;
 export const submittedByKey = (partnerId: string): LinkKey => `m:${partnerId}`;
+export const payoutKey = (payoutId: string): LinkKey => `o:${payoutId}`;
 
 export function isAttributionEvent(event: InputEvent): event is AttributionEvent {
   return event.type === 'referral.submitted' || event.type === 'customer.signed_up';
@@ -43,6 +47,8 @@ export function listedUnder(event: InputEvent, isGeneric: (domain: string) => bo
       return familyLinks(event, isGeneric).slice(0, event.referralCode !== null ? -1 : undefined);
     case 'partner.approved': case 'partner.group_changed': case 'partner.suspended': case 'partner.reinstated': case 'partner.terminated':
       return [partnerKey(event.partnerId)];
+    case 'payout.paid': case 'payout.failed':
+      return [payoutKey(event.payoutId)];
     default:
       return [factsKey(event.customerId)];
   }
@@ -64,17 +70,23 @@ export function familyLinks(event: AttributionEvent, isGeneric: (domain: string)
   return keys;
 }
 
-/** What a set of new events can change: the families they join, and the customers whose facts they add to. */
+/**
+ * What a set of new events can change: the families they join, the customers whose facts they add to, and the payout
+ * orders whose outcomes they report.
+ */
 export interface Touched {
   familyKeys: Set<LinkKey>;
   customers: Set<string>;
+  /** payoutIds */
+  payouts: Set<string>;
 }
 
 export function touchedBy(events: Iterable<InputEvent>, isGeneric: (domain: string) => boolean): Touched {
-  const touched: Touched = { familyKeys: new Set(), customers: new Set() };
+  const touched: Touched = { familyKeys: new Set(), customers: new Set(), payouts: new Set() };
   for (const event of events) {
     if (isAttributionEvent(event)) for (const key of familyLinks(event, isGeneric)) touched.familyKeys.add(key);
     else if (isPartnerEvent(event)) touched.familyKeys.add(submittedByKey(event.partnerId));
+    else if (isPayoutOutcome(event)) touched.payouts.add(event.payoutId);
     else touched.customers.add(event.customerId);
   }
   return touched;

@@ -164,6 +164,8 @@ export const SOURCES: Record<InputEvent['type'], string> = {
   'partner.suspended': 'partner-admin',
   'partner.reinstated': 'partner-admin',
   'partner.terminated': 'partner-admin',
+  'payout.paid': 'payments',
+  'payout.failed': 'payments',
 };
 
 /**

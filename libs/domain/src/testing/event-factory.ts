@@ -1,4 +1,6 @@
-import { CustomerActivated, CustomerSignedUp, PartnerApproved, PartnerGroupChanged, PartnerStandingChanged, ReferralSubmitted, Refunded, UsageBilled } from '../events/input-event';
+import {
+  CustomerActivated, CustomerSignedUp, PartnerApproved, PartnerGroupChanged, PartnerStandingChanged, PayoutFailed, PayoutPaid, ReferralSubmitted, Refunded, UsageBilled,
+} from '../events/input-event';
 import { Currency } from '../money/currency';
 import { parseAmount } from '../money/decimal';
 import { DEFAULT_PARTNER_GROUP } from '../partners/partner-standing';
@@ -14,6 +16,7 @@ import { DAY_MS } from '../program/terms';
  *   const r = refund({ line: l, amount: '12.00', at: { ms: l.time + 1 } });
  *   const a = partnerApproved({ partnerId: 'p1', group: 'gold', at: -30 });
  *   const t = partnerTerminated({ partnerId: 'p1', reason: 'fraud', at: 200 });
+ *   const o = payoutFailed({ payoutId: '2026-01:p1:USD', reason: 'account closed', at: 40 });
  */
 
 /** Day 0 of the factory's calendar: 2026-01-01T00:00:00.000Z. */
@@ -204,3 +207,18 @@ function standing(type: PartnerStandingChanged['type'], options: StandingOptions
 export const partnerSuspended = (options: StandingOptions = {}): PartnerStandingChanged => standing('partner.suspended', options);
 export const partnerReinstated = (options: StandingOptions = {}): PartnerStandingChanged => standing('partner.reinstated', options);
 export const partnerTerminated = (options: StandingOptions = {}): PartnerStandingChanged => standing('partner.terminated', options);
+
+export interface PayoutOptions extends Common {
+  /** default `2026-01:p1:USD` */
+  payoutId?: string;
+}
+
+export function payoutPaid(options: PayoutOptions & { reference?: string | null } = {}): PayoutPaid {
+  const event = base(options, 'payments');
+  return { ...event, type: 'payout.paid', payoutId: options.payoutId ?? '2026-01:p1:USD', reference: options.reference ?? null };
+}
+
+export function payoutFailed(options: PayoutOptions & { reason?: string } = {}): PayoutFailed {
+  const event = base(options, 'payments');
+  return { ...event, type: 'payout.failed', payoutId: options.payoutId ?? '2026-01:p1:USD', reason: options.reason ?? 'payment failed' };
+}

@@ -20,7 +20,7 @@ const COLUMNS = [
   ['partner_id', 'text'], ['partner_domain', 'text'], ['domain', 'text'], ['channel', 'text'], ['customer_id', 'text'],
   ['referral_code', 'text'], ['prior_account', 'bool'], ['invoice_line_id', 'text'], ['product_code', 'text'], ['refund_id', 'text'],
   ['amount', 'int8'], ['currency', 'text'], ['region', 'text'], ['partner_group', 'text'], ['reason', 'text'],
-  ['topic', 'text'], ['kafka_partition', 'int4'], ['kafka_offset', 'int8'],
+  ['payout_id', 'text'], ['reference', 'text'], ['topic', 'text'], ['kafka_partition', 'int4'], ['kafka_offset', 'int8'],
 ] as const;
 const INSERT_SQL = `INSERT INTO input_event (${columnList(COLUMNS)}) ${fromRecordset(COLUMNS)}
   ON CONFLICT (source, event_id) DO NOTHING`;
@@ -30,7 +30,7 @@ interface EventRow {
   referral_id: string | null; partner_id: string | null; partner_domain: string | null; domain: string | null; channel: string | null;
   customer_id: string | null; referral_code: string | null; prior_account: boolean | null;
   invoice_line_id: string | null; product_code: string | null; refund_id: string | null; amount: string | null; currency: string | null;
-  region: string | null; partner_group: string | null; reason: string | null;
+  region: string | null; partner_group: string | null; reason: string | null; payout_id: string | null; reference: string | null;
 }
 
 const text = (value: string) => JSON.stringify(value);
@@ -64,6 +64,10 @@ function rowJson(stored: StoredEvent): string {
     case 'partner.reinstated':
     case 'partner.terminated':
       return `${common},"partner_id":${text(e.partnerId)},"reason":${nullableText(e.reason)}}`;
+    case 'payout.paid':
+      return `${common},"payout_id":${text(e.payoutId)},"reference":${nullableText(e.reference)}}`;
+    case 'payout.failed':
+      return `${common},"payout_id":${text(e.payoutId)},"reason":${text(e.reason)}}`;
   }
 }
 
@@ -91,6 +95,10 @@ function fromRow(r: EventRow): InputEvent {
     case 'partner.reinstated':
     case 'partner.terminated':
       return { source, id, time, type: r.type, partnerId: r.partner_id!, reason: r.reason };
+    case 'payout.paid':
+      return { source, id, time, type: r.type, payoutId: r.payout_id!, reference: r.reference };
+    case 'payout.failed':
+      return { source, id, time, type: r.type, payoutId: r.payout_id!, reason: r.reason! };
     default:
       throw new Error(`input_event row of unknown type ${r.type}`);
   }
@@ -139,21 +147,23 @@ export class EventStoreRepository {
   /**
    * Every stored event listed under one of `keys` (see LinkKey in @engine/domain): submissions by referral id, signups by
    * referral code, both by domain, signups by customer; a customer's facts (activations, usage lines, refunds) by customer;
-   * a partner's partner.* events and a partner's submissions by partner.
+   * a partner's partner.* events and a partner's submissions by partner; a payout order's outcomes by payoutId.
    */
   async loadLinked(q: Queryable, keys: Iterable<LinkKey>): Promise<InputEvent[]> {
-    const byKind: Record<string, string[]> = { r: [], k: [], d: [], s: [], c: [], p: [], m: [] };
+    const byKind: Record<string, string[]> = { r: [], k: [], d: [], s: [], c: [], p: [], m: [], o: [] };
     for (const key of keys) byKind[key[0]].push(key.slice(2));
     const rows: EventRow[] = await q.query(
       `SELECT source, event_id, type, time_ms, referral_id, partner_id, partner_domain, domain, channel, customer_id, referral_code,
-              prior_account, invoice_line_id, product_code, refund_id, amount, currency, region, partner_group, reason
+              prior_account, invoice_line_id, product_code, refund_id, amount, currency, region, partner_group, reason,
+              payout_id, reference
          FROM input_event
         WHERE referral_id = ANY($1::text[]) OR referral_code = ANY($2::text[]) OR domain = ANY($3::text[])
            OR (customer_id = ANY($4::text[]) AND type = 'customer.signed_up')
            OR (customer_id = ANY($5::text[]) AND type <> 'customer.signed_up')
            OR (partner_id = ANY($6::text[]) AND type LIKE 'partner.%')
-           OR (partner_id = ANY($7::text[]) AND type = 'referral.submitted')`,
-      [byKind.r, byKind.k, byKind.d, byKind.s, byKind.c, byKind.p, byKind.m],
+           OR (partner_id = ANY($7::text[]) AND type = 'referral.submitted')
+           OR payout_id = ANY($8::text[])`,
+      [byKind.r, byKind.k, byKind.d, byKind.s, byKind.c, byKind.p, byKind.m, byKind.o],
     );
     return rows.map(fromRow);
   }

@@ -6,3 +6,4 @@ export * from './outbox.repository';
 export * from './referral-state.repository';
 export * from './parked-event.repository';
 export * from './program-catalogue.repository';
+export * from './payout-order.repository';

@@ -1,12 +1,13 @@
-import { BookedNet, Currency, PayoutStatement } from '@engine/domain';
+import { BookedNet, Currency, HeldAtEnd, isoTimestamp, PayoutStatement, periodEnd } from '@engine/domain';
 import { Queryable } from '@engine/persistence';
 
-const STATEMENT_COLUMNS = `period, partner_id, currency, opening::text, net::text, closing::text, payable::text, carried::text`;
+const STATEMENT_COLUMNS = `period, partner_id, currency, opening::text, net::text, closing::text, held::text, available::text, payable::text, carried::text`;
 
 function toStatement(r: any): PayoutStatement {
   return {
     period: r.period, partnerId: r.partner_id, currency: r.currency as Currency,
-    opening: BigInt(r.opening), net: BigInt(r.net), closing: BigInt(r.closing), payable: BigInt(r.payable), carried: BigInt(r.carried),
+    opening: BigInt(r.opening), net: BigInt(r.net), closing: BigInt(r.closing), held: BigInt(r.held), available: BigInt(r.available),
+    payable: BigInt(r.payable), carried: BigInt(r.carried),
   };
 }
 
@@ -83,6 +84,22 @@ export class PayoutRepository {
     return rows.map((r) => ({ partnerId: r.partner_id, currency: r.currency, period: r.booked_period, net: BigInt(r.net) }));
   }
 
+  /**
+   * What is held at the end of each period (CONTRACT §10): per (partner, currency), the positive entries booked in the
+   * period or before whose release time is after the period's end.
+   */
+  async heldAtEnd(q: Queryable, periods: readonly string[]): Promise<HeldAtEnd[]> {
+    if (periods.length === 0) return [];
+    const rows: any[] = await q.query(
+      `SELECT p.period, l.partner_id, l.currency, sum(l.amount)::text AS held
+         FROM unnest($1::text[], $2::timestamptz[]) AS p(period, ends)
+         JOIN ledger_entry l ON l.booked_period <= p.period AND l.release_at > p.ends AND l.amount > 0
+        GROUP BY p.period, l.partner_id, l.currency`,
+      [periods, periods.map((period) => isoTimestamp(periodEnd(period)))],
+    );
+    return rows.map((r) => ({ period: r.period, partnerId: r.partner_id, currency: r.currency, held: BigInt(r.held) }));
+  }
+
   /** Marks the periods closed (one closing time for all) and returns that time. */
   async insertClosedPeriods(q: Queryable, periods: string[]): Promise<Date> {
     const rows: { closed_at: Date }[] = await q.query(
@@ -96,11 +113,12 @@ export class PayoutRepository {
     if (statements.length === 0) return;
     const col = (f: (s: PayoutStatement) => string) => statements.map(f);
     await q.query(
-      `INSERT INTO payout_statement (period, partner_id, currency, opening, net, closing, payable, carried)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int8[])`,
+      `INSERT INTO payout_statement (period, partner_id, currency, opening, net, closing, held, available, payable, carried)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int8[], $9::int8[], $10::int8[])`,
       [
         col((s) => s.period), col((s) => s.partnerId), col((s) => s.currency), col((s) => s.opening.toString()),
-        col((s) => s.net.toString()), col((s) => s.closing.toString()), col((s) => s.payable.toString()), col((s) => s.carried.toString()),
+        col((s) => s.net.toString()), col((s) => s.closing.toString()), col((s) => s.held.toString()), col((s) => s.available.toString()),
+        col((s) => s.payable.toString()), col((s) => s.carried.toString()),
       ],
     );
   }

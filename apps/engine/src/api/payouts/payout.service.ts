@@ -1,9 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock } from '@engine/config';
-import { chainStatements, nextPeriod, PayoutStatement, periodEnd, provisionalStatements, RuleSettings } from '@engine/domain';
-import { lockRuleState, Queryable } from '@engine/persistence';
+import { APP_CONFIG, AppConfig, Clock } from '@engine/config';
+import {
+  BookedNet, chainStatements, isPartnerEvent, nextPeriod, partnerKey, partnerTimelines, PayoutStatement, payoutOrdersOf, periodEnd, provisionalStatements,
+  RuleSettings, standingAt, StatementChain,
+} from '@engine/domain';
+import { EventStoreRepository, lockRuleState, OutboxRepository, PayoutOrderRepository, Queryable } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { DATA_SOURCE, RULE_SETTINGS } from '../../engine.tokens';
+import { OutboxRelay } from '../../outbox/outbox-relay';
+import { PayoutSettlement } from '../../payouts/payout-settlement';
 import { csvRecord } from '../common/csv';
 import { ApiException, ApiExceptionCode } from '../errors/api.exception';
 import { PAYOUTS_CSV_HEADER, PayoutStatementDto, PeriodStatementsDto } from './dtos/payout-statement.dto';
@@ -24,12 +29,20 @@ function periodsFrom(from: string, to: string): string[] {
 @Injectable()
 export class PayoutService {
   private readonly repository = new PayoutRepository();
+  private readonly events = new EventStoreRepository();
+  private readonly orders = new PayoutOrderRepository();
+  private readonly outbox = new OutboxRepository();
+  private readonly settlement: PayoutSettlement;
 
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly clock: Clock,
     @Inject(RULE_SETTINGS) private readonly settings: Pick<RuleSettings, 'minimumPayouts'>,
-  ) {}
+    @Inject(APP_CONFIG) config: Pick<AppConfig, 'topics'>,
+    @Inject(OutboxRelay) private readonly relay: Pick<OutboxRelay, 'kick'>,
+  ) {
+    this.settlement = new PayoutSettlement(config.topics);
+  }
 
   /** The statements of a period, read in one snapshot. */
   async statements(period: string): Promise<PeriodStatementsDto> {
@@ -39,7 +52,8 @@ export class PayoutService {
       const lastClosed = await this.repository.lastClosedBefore(manager, period);
       const previous = await this.repository.latestStatementsBefore(manager, period);
       const nets = await this.repository.openNets(manager, lastClosed, period);
-      return this.view(period, null, provisionalStatements(period, previous, nets, this.settings.minimumPayouts));
+      const periods = [...new Set([...nets.map((n) => n.period), period])];
+      return this.view(period, null, provisionalStatements(period, previous, nets, this.settings.minimumPayouts, await this.holding(manager, periods, previous, nets)));
     });
   }
 
@@ -51,7 +65,7 @@ export class PayoutService {
    * Closing a closed period returns its stored statements unchanged.
    */
   async close(period: string): Promise<PeriodStatementsDto> {
-    return this.dataSource.transaction(async (manager) => {
+    const view = await this.dataSource.transaction(async (manager) => {
       await lockRuleState(manager);
       const closedAt = await this.repository.closedAt(manager, period);
       if (closedAt) return this.view(period, closedAt, await this.repository.statements(manager, period));
@@ -75,11 +89,35 @@ export class PayoutService {
       const toClose = await this.periodsToClose(manager, period);
       const previous = await this.repository.latestStatementsBefore(manager, toClose[0]);
       const nets = await this.repository.netsOf(manager, toClose);
-      const chain = chainStatements({ periods: toClose, previous, nets, terms: this.settings.minimumPayouts });
+      const holding = await this.holding(manager, toClose, previous, nets);
+      const chain = chainStatements({ periods: toClose, previous, nets, terms: this.settings.minimumPayouts, ...holding });
       const closedNow = await this.repository.insertClosedPeriods(manager, toClose);
-      await this.repository.insertStatements(manager, toClose.flatMap((p) => chain.get(p)!));
+      const statements = toClose.flatMap((p) => chain.get(p)!);
+      await this.repository.insertStatements(manager, statements);
+      // One payout order per paid statement, in the same transaction (CONTRACT §10); outcomes that came first apply now.
+      const orders = payoutOrdersOf(statements);
+      await this.orders.insert(manager, orders, now);
+      await this.outbox.add(manager, await this.settlement.settle(manager, orders.map((o) => o.payoutId), now));
       return this.view(period, closedNow, await this.repository.statements(manager, period));
     });
+    this.relay.kick();
+    return view;
+  }
+
+  /**
+   * What holds payment at each period's end (CONTRACT §9, §10): the held amounts, and whether each partner with a
+   * statement is SUSPENDED then (from its partner events).
+   */
+  private async holding(
+    q: Queryable, periods: string[], previous: readonly PayoutStatement[], nets: readonly BookedNet[],
+  ): Promise<Pick<StatementChain, 'held' | 'suspendedAtEnd'>> {
+    const partnerIds = new Set([...previous.map((s) => s.partnerId), ...nets.map((n) => n.partnerId)]);
+    const partnerEvents = (await this.events.loadLinked(q, [...partnerIds].map(partnerKey))).filter(isPartnerEvent);
+    const timelines = partnerTimelines(partnerEvents, []);
+    return {
+      held: await this.repository.heldAtEnd(q, periods),
+      suspendedAtEnd: (partnerId, p) => standingAt(timelines.get(partnerId), periodEnd(p)).state === 'SUSPENDED',
+    };
   }
 
   /**
@@ -103,7 +141,7 @@ export class PayoutService {
 
   static csv(view: PeriodStatementsDto): string {
     let text = `${PAYOUTS_CSV_HEADER}\r\n`;
-    for (const s of view.statements) text += csvRecord([s.period, s.partnerId, s.currency, s.opening, s.net, s.closing, s.payable, s.carried, s.closed]);
+    for (const s of view.statements) text += csvRecord([s.period, s.partnerId, s.currency, s.opening, s.net, s.closing, s.payable, s.carried, s.closed, s.held, s.available]);
     return text;
   }
 }

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { CURRENCIES, formatAmount, PayoutStatement } from '@engine/domain';
 
-export const PAYOUTS_CSV_HEADER = 'period,partner_id,currency,opening,net,closing,payable,carried,closed';
+export const PAYOUTS_CSV_HEADER = 'period,partner_id,currency,opening,net,closing,payable,carried,closed,held,available';
 
 /** One statement; amounts are decimal strings with the currency's minor digits. */
 export class PayoutStatementDto {
@@ -11,7 +11,9 @@ export class PayoutStatementDto {
   @ApiProperty({ description: 'the previous statement carried amount', example: '20.00' }) opening: string;
   @ApiProperty({ description: 'sum of the entries booked in the period', example: '30.00' }) net: string;
   @ApiProperty({ description: 'opening + net', example: '50.00' }) closing: string;
-  @ApiProperty({ description: 'closing when it reaches the minimum payout of the currency, else 0', example: '50.00' }) payable: string;
+  @ApiProperty({ description: 'positive entries booked in the period or before and not released by its end (CONTRACT §10)', example: '0.00' }) held: string;
+  @ApiProperty({ description: 'closing − held', example: '50.00' }) available: string;
+  @ApiProperty({ description: 'available when it reaches the minimum payout of the currency and the partner is not suspended at the period end, else 0', example: '50.00' }) payable: string;
   @ApiProperty({ description: 'closing − payable, the next statement opening', example: '0.00' }) carried: string;
   @ApiProperty({ description: 'false: provisional (the period is open)' }) closed: boolean;
 
@@ -19,7 +21,7 @@ export class PayoutStatementDto {
     const f = (v: bigint) => formatAmount(v, s.currency);
     return {
       period: s.period, partnerId: s.partnerId, currency: s.currency, opening: f(s.opening), net: f(s.net), closing: f(s.closing),
-      payable: f(s.payable), carried: f(s.carried), closed,
+      held: f(s.held), available: f(s.available), payable: f(s.payable), carried: f(s.carried), closed,
     };
   }
 }
