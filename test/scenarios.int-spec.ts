@@ -1,5 +1,7 @@
 import { DLQ_HEADERS, parseMessage } from '@engine/contracts';
-import { loadScenario, scenarioNames, seededRandom, shuffled } from '@engine/testing';
+import { formatAmount } from '@engine/domain';
+import { loadScenario, periodsOfRange, scenarioNames, seededRandom, shuffled } from '@engine/testing';
+import { apiClient } from './support/api-client';
 import { EngineHarness } from './support/engine-harness';
 import { ledgerCells } from './support/ledger-cells';
 
@@ -20,7 +22,7 @@ describe.each(scenarioNames())('scenario %s on Kafka and PostgreSQL', (name) => 
   let harness: EngineHarness;
 
   beforeAll(async () => {
-    const env: Record<string, string> = {};
+    const env: Record<string, string> = { API_KEYS: 'scenario-finance-key:finance' };
     if (scenario.programsFile) env.PROGRAMS_FILE = scenario.programsFile;
     if (scenario.expected.partnerEnrollment) env.PARTNER_ENROLLMENT = scenario.expected.partnerEnrollment;
     harness = await EngineHarness.create({ label: name.replace(/\W/g, ''), engineNow: scenario.expected.engineNow, env });
@@ -116,5 +118,22 @@ describe.each(scenarioNames())('scenario %s on Kafka and PostgreSQL', (name) => 
     const rows = await harness.query(`SELECT referral_id, qualified_at FROM referral WHERE status = 'QUALIFIED'`);
     expect(rows.length).toBe(Object.values(scenario.expected.referrals).filter((r) => r.status === 'QUALIFIED').length);
     for (const row of rows) expect(latest.get(row.referral_id)?.qualifiedAt).toBe(row.qualified_at.toISOString());
+  });
+
+  // Only scenarios that give their closes define this test (seed-303 onwards).
+  if (scenario.expected.closedInOrder) it('closes the months in order into the expected statements and payout orders', async () => {
+    const api = apiClient(() => harness.baseUrl);
+    for (const period of periodsOfRange(scenario.expected.closedInOrder)) {
+      const closed = await api('POST', `/v1/periods/${period}/close`, { key: 'scenario-finance-key' });
+      expect(closed.status).toBe(200);
+      const statements = Object.fromEntries(closed.json.statements.map((s: Record<string, string>) => [
+        `${s.partnerId}|${s.currency}`,
+        { opening: s.opening, net: s.net, closing: s.closing, held: s.held, available: s.available, payable: s.payable, carried: s.carried },
+      ]));
+      expect({ period, statements }).toEqual({ period, statements: scenario.expected.statements![period] });
+    }
+    const orders = await harness.query(`SELECT payout_id, amount::text, currency, status FROM payout_order ORDER BY payout_id`);
+    const expected = [...scenario.expected.payoutOrders!].sort((a, b) => (a.payoutId < b.payoutId ? -1 : 1));
+    expect(orders.map((o) => ({ payoutId: o.payout_id, amount: formatAmount(BigInt(o.amount), o.currency), status: o.status }))).toEqual(expected);
   });
 });

@@ -20,6 +20,16 @@ export interface ExpectedReferral {
   programVersion?: number;
 }
 
+export interface ExpectedStatement {
+  opening: string;
+  net: string;
+  closing: string;
+  held: string;
+  available: string;
+  payable: string;
+  carried: string;
+}
+
 /** A worked scenario (test/fixtures/scenarios): messages and the outcome CONTRACT.md gives for them. */
 export interface Scenario {
   name: string;
@@ -30,6 +40,12 @@ export interface Scenario {
     engineNow: string;
     partnerEnrollment?: PartnerEnrollment;
     programsFile?: string;
+    /** `YYYY-MM..YYYY-MM`: the months closed in order once every event is applied */
+    closedInOrder?: string;
+    /** by period, then `partner|currency`: the closed statements (decimal strings) */
+    statements?: Record<string, Record<string, ExpectedStatement>>;
+    /** the orders those closes create, in creation order */
+    payoutOrders?: { payoutId: string; amount: string; status: string }[];
     referrals: Record<string, ExpectedReferral>;
     ledgerByPartnerCurrencyPeriod: Record<string, string>;
     ledgerByPartnerCurrency: Record<string, string>;
@@ -80,4 +96,14 @@ export function scenarioCatalogue(scenario: Scenario): Catalogue {
     }
   }
   return catalogueOf(programs.values());
+}
+
+/** The periods of a `closedInOrder` range, `2025-01..2026-09`, in order. */
+export function periodsOfRange(range: string): string[] {
+  const [from, to] = range.split('..');
+  const periods: string[] = [];
+  for (let [year, month] = from.split('-').map(Number); `${year}-${String(month).padStart(2, '0')}` <= to; month === 12 ? ((year += 1), (month = 1)) : (month += 1)) {
+    periods.push(`${year}-${String(month).padStart(2, '0')}`);
+  }
+  return periods;
 }
