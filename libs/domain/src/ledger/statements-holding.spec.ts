@@ -268,7 +268,7 @@ describe('without holding and suspension the statements are §5\'s', () => {
     );
   });
 
-  it('with holding: the chain still balances (sum of net = sum of payable + last carried − first opening), payable ≤ available', () => {
+  it('with holding: the chain still balances (sum of net = sum of payable + last carried), payable ≤ available, all released in the end', () => {
     fc.assert(
       fc.property(
         fc.array(fc.tuple(entryArb, fc.constantFrom(0, 14, 30)), { maxLength: 40 }),
