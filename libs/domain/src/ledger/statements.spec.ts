@@ -8,16 +8,16 @@ const net = (period: string, partnerId: string, currency: BookedNet['currency'],
 describe('statementOf', () => {
   it('pays a closing balance that reaches the minimum payout, carrying nothing', () => {
     expect(statementOf('2026-07', 'P1', 'USD', 0n, 5000n, terms)).toEqual({
-      period: '2026-07', partnerId: 'P1', currency: 'USD', opening: 0n, net: 5000n, closing: 5000n, payable: 5000n, carried: 0n,
+      period: '2026-07', partnerId: 'P1', currency: 'USD', opening: 0n, net: 5000n, closing: 5000n, held: 0n, available: 5000n, payable: 5000n, carried: 0n,
     });
   });
 
   it('carries a closing balance under the minimum payout', () => {
-    expect(statementOf('2026-07', 'P1', 'USD', 1000n, 3999n, terms)).toMatchObject({ closing: 4999n, payable: 0n, carried: 4999n });
+    expect(statementOf('2026-07', 'P1', 'USD', 1000n, 3999n, terms)).toMatchObject({ closing: 4999n, held: 0n, available: 4999n, payable: 0n, carried: 4999n });
   });
 
   it('carries a negative balance (clawbacks exceed accruals)', () => {
-    expect(statementOf('2026-07', 'P1', 'EUR', 2000n, -9000n, terms)).toMatchObject({ closing: -7000n, payable: 0n, carried: -7000n });
+    expect(statementOf('2026-07', 'P1', 'EUR', 2000n, -9000n, terms)).toMatchObject({ closing: -7000n, held: 0n, available: -7000n, payable: 0n, carried: -7000n });
   });
 
   it('uses the minimum of the statement currency (JPY has no minor digits)', () => {
@@ -35,9 +35,9 @@ describe('chainStatements', () => {
       nets: [net('2026-08', 'P1', 'USD', 2000n), net('2026-09', 'P1', 'USD', 3000n), net('2026-10', 'P1', 'USD', 100n)],
       terms,
     });
-    expect(chain.get('2026-08')).toEqual([{ period: '2026-08', partnerId: 'P1', currency: 'USD', opening: 0n, net: 2000n, closing: 2000n, payable: 0n, carried: 2000n }]);
-    expect(chain.get('2026-09')).toEqual([{ period: '2026-09', partnerId: 'P1', currency: 'USD', opening: 2000n, net: 3000n, closing: 5000n, payable: 5000n, carried: 0n }]);
-    expect(chain.get('2026-10')).toEqual([{ period: '2026-10', partnerId: 'P1', currency: 'USD', opening: 0n, net: 100n, closing: 100n, payable: 0n, carried: 100n }]);
+    expect(chain.get('2026-08')).toEqual([{ period: '2026-08', partnerId: 'P1', currency: 'USD', opening: 0n, net: 2000n, closing: 2000n, held: 0n, available: 2000n, payable: 0n, carried: 2000n }]);
+    expect(chain.get('2026-09')).toEqual([{ period: '2026-09', partnerId: 'P1', currency: 'USD', opening: 2000n, net: 3000n, closing: 5000n, held: 0n, available: 5000n, payable: 5000n, carried: 0n }]);
+    expect(chain.get('2026-10')).toEqual([{ period: '2026-10', partnerId: 'P1', currency: 'USD', opening: 0n, net: 100n, closing: 100n, held: 0n, available: 100n, payable: 0n, carried: 100n }]);
   });
 
   it('gives a statement to a pair with a non-zero opening and no entries, and none to a pair with neither', () => {
@@ -110,14 +110,14 @@ describe('provisionalStatements', () => {
     const closed = [statementOf('2026-07', 'P1', 'USD', 0n, 1000n, terms)]; // carried 10.00
     const nets = [net('2026-08', 'P1', 'USD', 1500n), net('2026-09', 'P1', 'USD', 3000n), net('2026-10', 'P1', 'USD', 7n)];
     expect(provisionalStatements('2026-09', closed, nets, terms)).toEqual([
-      { period: '2026-09', partnerId: 'P1', currency: 'USD', opening: 2500n, net: 3000n, closing: 5500n, payable: 5500n, carried: 0n },
+      { period: '2026-09', partnerId: 'P1', currency: 'USD', opening: 2500n, net: 3000n, closing: 5500n, held: 0n, available: 5500n, payable: 5500n, carried: 0n },
     ]);
   });
 
   it('shows only carried balances for an open period without entries', () => {
     const closed = [statementOf('2026-07', 'P1', 'USD', 0n, 1000n, terms)];
     expect(provisionalStatements('2026-08', closed, [], terms)).toEqual([
-      { period: '2026-08', partnerId: 'P1', currency: 'USD', opening: 1000n, net: 0n, closing: 1000n, payable: 0n, carried: 1000n },
+      { period: '2026-08', partnerId: 'P1', currency: 'USD', opening: 1000n, net: 0n, closing: 1000n, held: 0n, available: 1000n, payable: 0n, carried: 1000n },
     ]);
     expect(provisionalStatements('2026-08', [], [], terms)).toEqual([]);
   });
