@@ -200,13 +200,13 @@ describe('planPayoutReturn', () => {
 });
 
 describe('partnerBalance (CONTRACT §10 "Balance")', () => {
-  it('available = earned − held − pending − paid; FAILED orders count in none of them', () => {
+  it('available = earned − held − pending − paid; FAILED orders are reported apart and count in none of them', () => {
     const orders = [
       { status: 'PAID' as const, amount: 12000n },
       { status: 'PENDING' as const, amount: 6000n },
       { status: 'FAILED' as const, amount: 9000n },
       { status: 'PENDING' as const, amount: 1000n },
     ];
-    expect(partnerBalance('USD', 40000n, 5000n, orders)).toEqual({ currency: 'USD', earned: 40000n, held: 5000n, pending: 7000n, paid: 12000n, available: 16000n });
+    expect(partnerBalance('USD', 40000n, 5000n, orders)).toEqual({ currency: 'USD', earned: 40000n, held: 5000n, pending: 7000n, paid: 12000n, failed: 9000n, available: 16000n });
   });
 });

@@ -118,6 +118,8 @@ export interface PartnerBalance {
   pending: bigint;
   /** PAID payout orders */
   paid: bigint;
+  /** FAILED payout orders (not in the contract's formula: their returns are in `earned`) */
+  failed: bigint;
   /** earned − held − pending − paid */
   available: bigint;
 }
@@ -125,9 +127,11 @@ export interface PartnerBalance {
 export function partnerBalance(currency: Currency, earned: bigint, held: bigint, orders: readonly { status: PayoutStatus; amount: bigint }[]): PartnerBalance {
   let pending = 0n;
   let paid = 0n;
+  let failed = 0n;
   for (const order of orders) {
     if (order.status === 'PENDING') pending += order.amount;
     else if (order.status === 'PAID') paid += order.amount;
+    else failed += order.amount;
   }
-  return { currency, earned, held, pending, paid, available: earned - held - pending - paid };
+  return { currency, earned, held, pending, paid, failed, available: earned - held - pending - paid };
 }
