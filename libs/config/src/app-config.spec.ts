@@ -16,6 +16,14 @@ describe('loadConfig', () => {
     expect(config.partnerEnrollment).toBe('open');
   });
 
+  it('reads FUTURE_TOLERANCE as a duration (24h by default) and refuses anything else', () => {
+    expect(loadConfig({}).futureToleranceMs).toBe(86_400_000);
+    expect(loadConfig({ FUTURE_TOLERANCE: '90m' }).futureToleranceMs).toBe(5_400_000);
+    expect(loadConfig({ FUTURE_TOLERANCE: '500ms' }).futureToleranceMs).toBe(500);
+    expect(loadConfig({ FUTURE_TOLERANCE: '2d' }).futureToleranceMs).toBe(172_800_000);
+    expect(() => loadConfig({ FUTURE_TOLERANCE: '1 day' })).toThrow(/FUTURE_TOLERANCE must be a duration/);
+  });
+
   it('reads the programs file and the partner enrollment', () => {
     const config = loadConfig({ PROGRAMS_FILE: 'programs/example.json', PARTNER_ENROLLMENT: 'approval' });
     expect(config.programsFile).toBe('programs/example.json');

@@ -35,6 +35,8 @@ export interface AppConfig {
   programsFile: string | null;
   /** how a partner with no partner events counts (CONTRACT §9): `open` as APPROVED in group default, `approval` not */
   partnerEnrollment: PartnerEnrollment;
+  /** how far (ms) an event's time may be ahead of the engine clock before it is refused as EVENT_IN_FUTURE (CONTRACT §2) */
+  futureToleranceMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -64,8 +66,17 @@ const DEFAULTS: Record<string, string> = {
   HEAP_GROWING_PERCENT: '100',
   STATISTICS_INTERVAL_MS: '2000',
   PARTNER_ENROLLMENT: 'open',
+  FUTURE_TOLERANCE: '24h',
 };
 const INTEGERS = ['PARSE_WORKERS', 'WORKING_SET_MAX_ENTRIES', 'INGEST_MAX_ATTEMPTS', 'HEAP_SOFT_LIMIT_MB', 'HEAP_GROWING_PERCENT', 'STATISTICS_INTERVAL_MS', 'HTTP_PORT', 'TOPIC_PARTITIONS', 'EXPIRY_SWEEP_INTERVAL_MS', 'OUTBOX_POLL_INTERVAL_MS', 'PARTITIONS_CONSUMED_CONCURRENTLY', 'CONSUMER_MAX_BYTES'];
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `24h`, `90m`, `30s`, `500ms`, `2d` (validated by EnvDto) in milliseconds. */
+function durationMs(text: string): number {
+  const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(text)!;
+  return Number(amount) * UNIT_MS[unit];
+}
 
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -102,5 +113,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     statisticsIntervalMs: dto.STATISTICS_INTERVAL_MS,
     programsFile: dto.PROGRAMS_FILE ?? null,
     partnerEnrollment: dto.PARTNER_ENROLLMENT as PartnerEnrollment,
+    futureToleranceMs: durationMs(dto.FUTURE_TOLERANCE),
   };
 }

@@ -60,6 +60,9 @@ export class EnvDto {
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: string;
 
+  @IsString() @Matches(/^\d{1,9}(ms|s|m|h|d)$/, { message: 'FUTURE_TOLERANCE must be a duration such as 24h, 90m, 30s, 500ms or 2d' })
+  FUTURE_TOLERANCE: string;
+
   @IsOptional() @IsString()
   PROGRAMS_FILE?: string;
 

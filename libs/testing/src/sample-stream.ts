@@ -19,6 +19,8 @@ export interface SampleStreamOptions {
    * in group gold, P-004 suspended for two months, P-006 terminated four months in
    */
   partnerFeed?: boolean;
+  /** the engine clock the stream is for (epoch ms): no event is dated after it (later ones would be EVENT_IN_FUTURE) */
+  end?: number;
 }
 
 const DAY = 86_400_000;
@@ -129,7 +131,7 @@ export function sampleStream(options: SampleStreamOptions = {}): ScenarioMessage
     }
     messages.push(...maybeShuffle(story, random, outOfOrder));
   }
-  return messages;
+  return options.end === undefined ? messages : messages.filter((m) => Date.parse(JSON.parse(m.value).time) <= options.end!);
 }
 
 function partnerFeed(partners: number, start: number, prefix: string): ScenarioMessage[] {
