@@ -19,7 +19,10 @@ export interface SampleStreamOptions {
    * in group gold, P-004 suspended for two months, P-006 terminated four months in
    */
   partnerFeed?: boolean;
-  /** the engine clock the stream is for (epoch ms): no event is dated after it (later ones would be EVENT_IN_FUTURE) */
+  /**
+   * the engine clock the stream is for (epoch ms; default a year after `start`, 2026-11-01 with the default start, the
+   * clock every test and the bench run with): no event is dated after it (it would be EVENT_IN_FUTURE)
+   */
   end?: number;
 }
 
@@ -131,7 +134,8 @@ export function sampleStream(options: SampleStreamOptions = {}): ScenarioMessage
     }
     messages.push(...maybeShuffle(story, random, outOfOrder));
   }
-  return options.end === undefined ? messages : messages.filter((m) => Date.parse(JSON.parse(m.value).time) <= options.end!);
+  const end = options.end ?? start + 365 * DAY;
+  return messages.filter((m) => Date.parse(JSON.parse(m.value).time) <= end);
 }
 
 function partnerFeed(partners: number, start: number, prefix: string): ScenarioMessage[] {
