@@ -50,7 +50,7 @@ export class EngineModule {
           inject: [DATA_SOURCE, RULE_SETTINGS, Clock, KafkaGateway, OutboxRelay],
           useFactory: (ds: DataSource, s: RuleSettings, clock: Clock, kafka: KafkaGateway, relay: OutboxRelay) =>
             new ApplyEvents({
-              dataSource: ds, settings: s, topics: config.topics, clock, producer: () => kafka.getProducer(), futureToleranceMs: config.futureToleranceMs,
+              dataSource: ds, settings: s, topics: config.topics, clock, producer: () => kafka.getProducer(),
               outbox: new OutboxRepository((batch) => relay.remember(batch)), workingSetMaxEntries: config.workingSetMaxEntries,
             }),
         },

@@ -16,12 +16,19 @@ describe('loadConfig', () => {
     expect(config.partnerEnrollment).toBe('open');
   });
 
-  it('reads FUTURE_TOLERANCE as a duration (24h by default) and refuses anything else', () => {
-    expect(loadConfig({}).futureToleranceMs).toBe(86_400_000);
-    expect(loadConfig({ FUTURE_TOLERANCE: '90m' }).futureToleranceMs).toBe(5_400_000);
-    expect(loadConfig({ FUTURE_TOLERANCE: '500ms' }).futureToleranceMs).toBe(500);
-    expect(loadConfig({ FUTURE_TOLERANCE: '2d' }).futureToleranceMs).toBe(172_800_000);
-    expect(() => loadConfig({ FUTURE_TOLERANCE: '1 day' })).toThrow(/FUTURE_TOLERANCE must be a duration/);
+  it('connects as the runtime role and migrates as the owner; a DATABASE_URL given alone is both', () => {
+    expect(loadConfig({})).toMatchObject({
+      databaseUrl: 'postgres://commission_engine@127.0.0.1:5432/commissions',
+      migrationDatabaseUrl: 'postgres://commission_owner@127.0.0.1:5432/commissions',
+    });
+    expect(loadConfig({ DATABASE_URL: 'postgres://postgres@db:5432/c1' })).toMatchObject({
+      databaseUrl: 'postgres://postgres@db:5432/c1', migrationDatabaseUrl: 'postgres://postgres@db:5432/c1',
+    });
+    expect(loadConfig({ DATABASE_URL: 'postgres://app:pw@db/c1', MIGRATION_DATABASE_URL: 'postgres://owner:pw@db-direct/c1' })).toMatchObject({
+      databaseUrl: 'postgres://app:pw@db/c1', migrationDatabaseUrl: 'postgres://owner:pw@db-direct/c1',
+    });
+    expect(() => loadConfig({ MIGRATION_DATABASE_URL: 'mysql://owner@db/c1' })).toThrow(/MIGRATION_DATABASE_URL must be postgres:/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://app@db/c1', MIGRATION_DATABASE_URL: 'postgres://owner@db/c2' })).toThrow(/must name the same database \(c2 ≠ c1\)/);
   });
 
   it('reads the programs file and the partner enrollment', () => {

@@ -1,7 +1,7 @@
 import { DLQ_HEADERS, DlqCode, ParsedMessage, storableText, Topics } from '@engine/contracts';
 import { Clock } from '@engine/config';
 import {
-  Anomaly, attributeFamily, isoTimestamp, claimedVerdict, CustomerSignedUp, decideReferrals, diffReferrals, eventKey, factsKey, InputEvent, isGenericDomain, isPartnerEvent,
+  Anomaly, attributeFamily, claimedVerdict, CustomerSignedUp, decideReferrals, diffReferrals, eventKey, factsKey, InputEvent, isGenericDomain, isPartnerEvent,
   partnerKey, partnerTimelines, planLedgerEntries, referralKey, ReferralSubmitted, RuleSettings, signupsKey, Touched, touchedBy,
 } from '@engine/domain';
 import { InboundMessage, MessageProducer, OutboundMessage } from '@engine/messaging';
@@ -38,8 +38,6 @@ export interface ApplyEventsOptions {
   topics: Topics;
   clock: Clock;
   producer: () => Promise<MessageProducer>;
-  /** how far an event's time may be ahead of the clock (CONTRACT §2, EVENT_IN_FUTURE); default 24 h */
-  futureToleranceMs?: number;
   outbox?: OutboxRepository;
   workingSetMaxEntries?: number;
 }
@@ -73,10 +71,9 @@ export class ApplyEvents {
   async apply(messages: readonly IngestMessage[]): Promise<AppliedReport> {
     const { candidates, duplicates, refused } = firstOfEach(messages);
     return this.inTransaction(async (q, now) => {
-      const { timely, future } = byTime(candidates, now + (this.options.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS));
-      const stored = await this.storeEvents(q, timely);
+      const stored = await this.storeEvents(q, candidates);
       await this.settle(q, touchedBy(stored.fresh, this.isGeneric), now);
-      const deadLetters = await this.deadLetter(q, [...refused, ...future, ...stored.conflicts]);
+      const deadLetters = await this.deadLetter(q, [...refused, ...stored.conflicts]);
       return { applied: stored.fresh.length, duplicates: duplicates + stored.duplicates, deadLetters };
     });
   }
@@ -233,23 +230,6 @@ function firstOfEach(messages: readonly IngestMessage[]): { candidates: Candidat
     else refused.push(conflict(message));
   }
   return { candidates: [...first.values()], duplicates, refused };
-}
-
-const DEFAULT_FUTURE_TOLERANCE_MS = 24 * 3_600_000;
-
-/**
- * Events dated after `latest` (the clock plus the tolerance) are an upstream clock or bug: refused, never stored, so
- * that a corrected copy with the same (source, id) is not a conflict.
- */
-function byTime(candidates: readonly Candidate[], latest: number): { timely: Candidate[]; future: Refusal[] } {
-  const timely: Candidate[] = [];
-  const future: Refusal[] = [];
-  for (const candidate of candidates) {
-    const { time } = candidate.stored.event;
-    if (time <= latest) timely.push(candidate);
-    else future.push({ message: candidate.message, code: DlqCode.EVENT_IN_FUTURE, reason: `time: ${isoTimestamp(time)} is later than the engine clock plus FUTURE_TOLERANCE (${isoTimestamp(latest)})` });
-  }
-  return { timely, future };
 }
 
 function conflict(message: InboundMessage): Refusal {
