@@ -3,16 +3,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '@engine/config';
 import { inputTopics, TOPICS, TopicName } from '@engine/contracts';
-import { Currency, formatAmount } from '@engine/domain';
+import { Currency, formatAmount, nextPeriod, periodOf, previousPeriod } from '@engine/domain';
 import { KafkaGateway } from '@engine/messaging';
-import { pollUntil, publishMessages, repoRoot, sampleStream } from '@engine/testing';
+import { cloudEvents, pollUntil, publishMessages, repoRoot, sampleStream, ScenarioMessage } from '@engine/testing';
 import { DataSource } from 'typeorm';
 import { createEngineApp, startEngineApp } from '../apps/engine/src/engine-app';
 import { DATA_SOURCE } from '../apps/engine/src/engine.tokens';
 
 /**
- * `npm run demo`: the engine on the local stack, a realistic sample stream, the monthly payout statements and
- * the ledger CSV. The engine keeps serving the API afterwards (Ctrl-C stops it; `-- --exit` stops right away).
+ * `npm run demo`: the engine on the local stack, a realistic sample stream, the months closed in order with their
+ * payout statements, payout orders paid and failed (through the API and the payment system's topic), the partners'
+ * balances, and the ledger CSV. The engine keeps serving the API afterwards (Ctrl-C stops it; `-- --exit` stops
+ * right away).
  */
 async function main(): Promise<void> {
   const exitWhenDone = process.argv.includes('--exit');
@@ -31,18 +33,20 @@ async function main(): Promise<void> {
   const api = `http://localhost:${config.httpPort}`;
 
   const messages = sampleStream({ prospects: 300, seed: 2026, partnerFeed: true });
-  step(`programs from ${config.programsFile} (regional terms, a gold partner group, a rate change from 2026-03-01); partner enrollment ${config.partnerEnrollment}`);
+  step(`programs from ${config.programsFile} (regional terms, a gold partner group, from 2026-03-01 a rate change and a 30-day holding period); partner enrollment ${config.partnerEnrollment}`);
   step(`publishing ${messages.length} events (300 prospects, 6 partners of which P-002 gold, P-004 suspended for two months, P-006 terminated; every outcome; 10% of stories out of order)`);
   const kafka = new KafkaGateway({ brokers: config.kafkaBrokers, clientId: 'demo-publisher' });
   const started = Date.now();
   await publishMessages(kafka, messages.map((m) => ({ ...m, topic: config.topics[topicName(m.topic)] })));
 
   const dataSource = app.get<DataSource>(DATA_SOURCE);
-  await pollUntil(async () => {
-    const lag = await kafka.lag(config.groupId, inputTopics(config.topics));
-    const [{ n }] = await dataSource.query('SELECT count(*)::int AS n FROM outbox');
-    return lag.every((l) => l.lag === 0) && n === 0;
-  }, 180_000, 250, 'the engine to consume everything');
+  const settled = (what: string) =>
+    pollUntil(async () => {
+      const lag = await kafka.lag(config.groupId, inputTopics(config.topics));
+      const [{ n }] = await dataSource.query('SELECT count(*)::int AS n FROM outbox');
+      return lag.every((l) => l.lag === 0) && n === 0;
+    }, 180_000, 250, what);
+  await settled('the engine to consume everything');
   step(`consumed, applied and published in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   const statuses: { status: string; reason: string | null; n: number }[] = await dataSource.query(
@@ -53,31 +57,37 @@ async function main(): Promise<void> {
 
   await printPrograms(dataSource, api, key);
 
+  const now = config.engineNow ?? Date.now();
+  const closed = await closeMonths(dataSource, api, key, previousPeriod(periodOf(now)));
+  await settlePayouts(dataSource, api, key, closed, now, async (message) => {
+    await publishMessages(kafka, [{ ...message, topic: config.topics.payouts }]);
+    await settled('the payout event to be applied');
+  });
+
   const periods: { period: string }[] = await dataSource.query('SELECT DISTINCT booked_period AS period FROM ledger_entry ORDER BY 1');
   const outDir = join(repoRoot(), 'out', 'demo');
   mkdirSync(outDir, { recursive: true });
   let ledgerCsv = '';
   let payoutsCsv = '';
+  let ordersCsv = '';
+  const append = (all: string, csv: string) => (all ? all + csv.slice(csv.indexOf('\n') + 1) : csv); // one header
   for (const { period } of periods) {
-    const payouts = await get(`${api}/v1/payouts?period=${period}`, key);
-    const statements = JSON.parse(payouts) as { statements?: Record<string, unknown>[] } | Record<string, unknown>[];
-    const rows = Array.isArray(statements) ? statements : statements.statements ?? [];
-    console.log(`\nPayout statements ${period}${rows.some((r) => r.closed) ? '' : ' (provisional: period open)'}`);
-    console.table(rows.map((r) => ({ partner: r.partnerId, currency: r.currency, opening: r.opening, net: r.net, closing: r.closing, payable: r.payable, carried: r.carried })));
-    const ledger = await get(`${api}/v1/ledger?period=${period}&format=csv`, key);
-    ledgerCsv += ledgerCsv ? ledger.slice(ledger.indexOf('\n') + 1) : ledger;
-    const payoutCsv = await get(`${api}/v1/payouts?period=${period}&format=csv`, key);
-    payoutsCsv += payoutsCsv ? payoutCsv.slice(payoutCsv.indexOf('\n') + 1) : payoutCsv;
+    ledgerCsv = append(ledgerCsv, await get(`${api}/v1/ledger?period=${period}&format=csv`, key));
+    payoutsCsv = append(payoutsCsv, await get(`${api}/v1/payouts?period=${period}&format=csv`, key));
   }
+  for (const period of closed) ordersCsv = append(ordersCsv, await get(`${api}/v1/payout-orders?period=${period}&format=csv`, key));
   writeFileSync(join(outDir, 'ledger.csv'), ledgerCsv);
   writeFileSync(join(outDir, 'payouts.csv'), payoutsCsv);
-  step(`wrote ${join(outDir, 'ledger.csv')} (${ledgerCsv.split('\n').length - 2} entries) and ${join(outDir, 'payouts.csv')}`);
+  writeFileSync(join(outDir, 'payout-orders.csv'), ordersCsv);
+  step(`wrote ${join(outDir, 'ledger.csv')} (${ledgerCsv.split('\n').length - 2} entries), ${join(outDir, 'payouts.csv')} and ${join(outDir, 'payout-orders.csv')}`);
 
   console.log(`
 The API is at ${api}  (OpenAPI: ${api}/docs, metrics: ${api}/metrics)
   finance key:  ${key}
   partner key:  demo-partner-key (partner P-001)   [set API_KEYS to choose your own]
-  try:  curl -H 'Authorization: Bearer ${key}' '${api}/v1/payouts?period=${periods.at(-1)?.period ?? '2026-10'}'
+  try:  curl -H 'Authorization: Bearer ${key}' '${api}/v1/payouts?period=${closed.at(-1) ?? '2026-10'}'
+        curl -H 'Authorization: Bearer ${key}' '${api}/v1/payout-orders?period=${closed.at(-1) ?? '2026-10'}&status=PENDING'
+        curl -H 'Authorization: Bearer demo-partner-key' '${api}/v1/partners/P-001/balance'
         curl -H 'Authorization: Bearer demo-partner-key' '${api}/v1/partners/P-001/referrals?status=QUALIFIED'
 `);
   await kafka.close();
@@ -86,6 +96,82 @@ The API is at ${api}  (OpenAPI: ${api}/docs, metrics: ${api}/metrics)
     return;
   }
   step('the engine keeps running; Ctrl-C to stop');
+}
+
+interface Statement {
+  partnerId: string;
+  currency: string;
+  opening: string;
+  net: string;
+  closing: string;
+  held: string;
+  available: string;
+  payable: string;
+  carried: string;
+}
+
+interface PayoutOrder {
+  payoutId: string;
+  period: string;
+  partnerId: string;
+  currency: string;
+  amount: string;
+  status: string;
+}
+
+/**
+ * Closes every month from the earliest one with entries up to `last` (the last month ended by the engine clock), in
+ * order, as finance would at each month end; prints the statements of the last two. Returns the closed months.
+ */
+async function closeMonths(dataSource: DataSource, api: string, key: string, last: string): Promise<string[]> {
+  const [{ first }]: { first: string | null }[] = await dataSource.query('SELECT min(booked_period) AS first FROM ledger_entry');
+  const months: string[] = [];
+  for (let p = first; p !== null && p <= last; p = nextPeriod(p)) months.push(p);
+  const closes: { period: string; statements: Statement[] }[] = [];
+  for (const period of months) closes.push(JSON.parse(await send('POST', `${api}/v1/periods/${period}/close`, key)));
+  const [{ orders }]: { orders: number }[] = await dataSource.query('SELECT count(*)::int AS orders FROM payout_order WHERE period = ANY($1::text[])', [months]);
+  step(`closed ${months.length} months in order (${months[0] ?? '-'} … ${months.at(-1) ?? '-'}): ${orders} payout orders created (statements pay what is available: closing − held)`);
+  for (const { period, statements } of closes.slice(-2)) {
+    console.log(`\nPayout statements ${period} (closed)`);
+    console.table(statements.map((s) => ({
+      partner: s.partnerId, currency: s.currency, opening: s.opening, net: s.net, closing: s.closing, held: s.held, available: s.available, payable: s.payable, carried: s.carried,
+    })));
+  }
+  return months;
+}
+
+/**
+ * Outcomes of the payout orders, as they come in a real month: finance marks the first half paid (with a transfer
+ * reference), one payment fails, and the payment system reports one more on its topic. Then the partners' balances
+ * and the orders by status.
+ */
+async function settlePayouts(dataSource: DataSource, api: string, key: string, closed: string[], now: number, publish: (message: ScenarioMessage) => Promise<void>): Promise<void> {
+  // every order, in payoutId (period) order: the same choices on every run, so running the demo again changes nothing
+  const orders: PayoutOrder[] = [];
+  for (const period of closed) orders.push(...JSON.parse(await get(`${api}/v1/payout-orders?period=${period}`, key)).payoutOrders);
+  if (orders.length < 3) return;
+  const half = Math.floor(orders.length / 2);
+  const outcome = (payoutId: string, path: 'paid' | 'failed', body: object) => send('POST', `${api}/v1/payout-orders/${encodeURIComponent(payoutId)}/${path}`, key, body);
+  for (const [i, order] of orders.slice(0, half).entries()) await outcome(order.payoutId, 'paid', { reference: `DEMO-TRF-${String(i + 1).padStart(4, '0')}` });
+  const failed = orders[half].payoutId;
+  await outcome(failed, 'failed', { reason: 'beneficiary account closed' });
+  const byTopic = orders[half + 1].payoutId;
+  await publish(cloudEvents.payoutPaid({ payoutId: byTopic, time: new Date(now - 3_600_000).toISOString(), reference: 'PSP-77120', id: `demo-payout-paid-${byTopic}` }));
+  const reported = orders[half + 1].period;
+  const status = JSON.parse(await get(`${api}/v1/payout-orders?period=${reported}`, key)).payoutOrders.find((o: PayoutOrder) => o.payoutId === byTopic)?.status;
+  step(`payouts: ${half} marked paid through the API, ${failed} failed (its amount returned to the partner's ledger), ${byTopic} ${status} from payments.payouts.v1`);
+
+  const partners: { partner_id: string }[] = await dataSource.query('SELECT DISTINCT partner_id FROM ledger_entry ORDER BY 1');
+  const rows = [];
+  for (const { partner_id } of partners) {
+    const balance = JSON.parse(await get(`${api}/v1/partners/${encodeURIComponent(partner_id)}/balance`, key));
+    for (const b of balance.balances) rows.push({ partner: partner_id, currency: b.currency, earned: b.earned, held: b.held, pending: b.pending, paid: b.paid, available: b.available });
+  }
+  console.log(`\nPartner balances at ${new Date(now).toISOString()} (GET /v1/partners/{id}/balance)`);
+  console.table(rows);
+  const byStatus: { status: string; n: number }[] = await dataSource.query('SELECT status, count(*)::int AS n FROM payout_order GROUP BY 1 ORDER BY 1');
+  console.log('Payout orders by status');
+  console.table(byStatus.map((r) => ({ status: r.status, orders: r.n })));
 }
 
 /** Referrals and amounts by program version, the partners' standing, and one referral's explanation as text. */
@@ -125,10 +211,16 @@ function topicName(topic: string): TopicName {
 }
 
 async function get(url: string, key: string): Promise<string> {
-  const response = await fetch(url, { headers: { Authorization: `Bearer ${key}` } });
-  const body = await response.text();
-  if (!response.ok) throw new Error(`GET ${url} → ${response.status}: ${body.slice(0, 300)}`);
-  return body;
+  return send('GET', url, key);
+}
+
+async function send(method: string, url: string, key: string, body?: object): Promise<string> {
+  const headers: Record<string, string> = { Authorization: `Bearer ${key}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${url} → ${response.status}: ${text.slice(0, 300)}`);
+  return text;
 }
 
 function step(text: string): void {

@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { ApiException } from '../apps/engine/src/api/errors/api.exception';
 import { LedgerExportService } from '../apps/engine/src/api/ledger/ledger-export.service';
+import { payoutOrdersCsv } from '../apps/engine/src/api/payout-orders/dtos/payout-order.dto';
+import { PayoutOrderService } from '../apps/engine/src/api/payout-orders/payout-order.service';
 import { PayoutService } from '../apps/engine/src/api/payouts/payout.service';
 
 /**
@@ -17,8 +19,10 @@ import { PayoutService } from '../apps/engine/src/api/payouts/payout.service';
  *
  * --close closes the period first (refused, exit 1, while the month has not ended by the engine clock — ENGINE_NOW
  * or the wall clock — or while an earlier period with entries is open). Then writes <out>/ledger-<period>.csv (the
- * entries booked in the period, streamed, with a progress bar on stderr) and <out>/payouts-<period>.csv (final
- * statements of a closed period, provisional ones of an open period). Same bytes as the HTTP API's CSV exports.
+ * entries booked in the period, streamed, with a progress bar on stderr), <out>/payouts-<period>.csv (final
+ * statements of a closed period, provisional ones of an open period) and <out>/payout-orders-<period>.csv (the payout
+ * orders the period's close created, with their status; only the header while the period is open). Same bytes as the
+ * HTTP API's CSV exports.
  * Files are written under a temporary name and renamed when complete.
  */
 interface Options {
@@ -84,7 +88,10 @@ async function main(): Promise<void> {
   const dataSource = await openMigratedDataSource(config.databaseUrl, 2);
   try {
     // The outbox rows a close writes (payout orders' PENDING events) are published by the engine's relay when it next polls.
-    const payouts = new PayoutService(dataSource, new Clock(config.engineNow), { minimumPayouts: MINIMUM_PAYOUTS }, config, { kick: () => undefined });
+    const clock = new Clock(config.engineNow);
+    const relay = { kick: () => undefined };
+    const payouts = new PayoutService(dataSource, clock, { minimumPayouts: MINIMUM_PAYOUTS }, config, relay);
+    const payoutOrders = new PayoutOrderService(dataSource, clock, config, relay);
     const ledger = new LedgerExportService(dataSource);
     const { period } = options;
 
@@ -122,10 +129,16 @@ async function main(): Promise<void> {
     await writeFile(`${payoutsPath}.partial`, PayoutService.csv(statements));
     await rename(`${payoutsPath}.partial`, payoutsPath);
 
+    const ordersPath = join(out, `payout-orders-${period}.csv`);
+    const orders = await payoutOrders.list({ period });
+    await writeFile(`${ordersPath}.partial`, payoutOrdersCsv(orders));
+    await rename(`${ordersPath}.partial`, ordersPath);
+
     console.log(`${ledgerPath}: ${result.rows.toLocaleString('en')} ledger entries booked in ${period}`);
     console.log(
       `${payoutsPath}: ${statements.statements.length} ${statements.closed ? `final statements (closed ${statements.closedAt})` : 'provisional statements (period open)'}`,
     );
+    console.log(`${ordersPath}: ${orders.payoutOrders.length} payout orders`);
   } finally {
     await dataSource.destroy();
   }

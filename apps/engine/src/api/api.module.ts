@@ -11,8 +11,11 @@ import { ApiKeyRegistry } from './auth/api-keys';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { LedgerExportService } from './ledger/ledger-export.service';
 import { LedgerController } from './ledger/ledger.controller';
+import { PartnerBalanceService } from './partners/partner-balance.service';
 import { PartnerViewService } from './partners/partner-view.service';
 import { PartnersController } from './partners/partners.controller';
+import { PayoutOrderService } from './payout-orders/payout-order.service';
+import { PartnerPayoutOrdersController, PayoutOrdersController } from './payout-orders/payout-orders.controller';
 import { PayoutService } from './payouts/payout.service';
 import { PayoutsController } from './payouts/payouts.controller';
 import { PeriodsController } from './payouts/periods.controller';
@@ -23,11 +26,14 @@ import { ReferralViewService } from './referrals/referral-view.service';
 import { PartnerReferralsController, ReferralsController } from './referrals/referrals.controller';
 
 /**
- * The finance/partner HTTP API (CONTRACT §5, §6, §8) under /v1. It uses the engine's providers (configuration,
+ * The finance/partner HTTP API (CONTRACT §5, §6, §8, §10) under /v1. It uses the engine's providers (configuration,
  * DataSource, clock, program, outbox relay), which AppModule makes global.
  */
 @Module({
-  controllers: [LedgerController, PayoutsController, PeriodsController, AdjustmentsController, ReferralsController, PartnerReferralsController, PartnersController, ProgramsController],
+  controllers: [
+    LedgerController, PayoutsController, PeriodsController, AdjustmentsController, ReferralsController, PartnerReferralsController, PartnersController, ProgramsController,
+    PayoutOrdersController, PartnerPayoutOrdersController,
+  ],
   providers: [
     {
       provide: ApiKeyRegistry,
@@ -46,6 +52,8 @@ import { PartnerReferralsController, ReferralsController } from './referrals/ref
     ReferralViewService,
     ReferralExplanationService,
     PartnerViewService,
+    PartnerBalanceService,
+    PayoutOrderService,
     { provide: ProgramCatalogueService, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new ProgramCatalogueService(dataSource) },
     ProgramsService,
   ],

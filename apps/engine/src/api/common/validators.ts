@@ -18,3 +18,18 @@ export function IsPeriod(options: ValidationOptions = {}): PropertyDecorator {
       validator: { validate: (value: unknown) => isPeriod(value) && value >= '1970-01' },
     });
 }
+
+/** U+0000 and unpaired surrogates: PostgreSQL text cannot hold the one, its JSON parser refuses the other. */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Free text the engine stores as given (a reason, a reference): no U+0000, well-formed Unicode. */
+export function IsStorableText(options: ValidationOptions = {}): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isStorableText',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: '$property must not contain U+0000 or unpaired surrogates', ...options },
+      validator: { validate: (value: unknown) => typeof value !== 'string' || !UNSTORABLE.test(value) },
+    });
+}

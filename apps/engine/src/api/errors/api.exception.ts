@@ -12,6 +12,7 @@ export enum ApiExceptionCode {
   PROGRAM_CONFLICT = 'PROGRAM_CONFLICT',
   VERSION_CONFLICT = 'VERSION_CONFLICT',
   RETROACTIVE_VERSION = 'RETROACTIVE_VERSION',
+  PAYOUT_OUTCOME_CONFLICT = 'PAYOUT_OUTCOME_CONFLICT',
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
   INTERNAL = 'INTERNAL',
 }
@@ -49,6 +50,7 @@ export function httpStatusOf(code: ApiExceptionCode): HttpStatus {
     case ApiExceptionCode.PROGRAM_CONFLICT:
     case ApiExceptionCode.VERSION_CONFLICT:
     case ApiExceptionCode.RETROACTIVE_VERSION:
+    case ApiExceptionCode.PAYOUT_OUTCOME_CONFLICT:
       return HttpStatus.CONFLICT;
     case ApiExceptionCode.PAYLOAD_TOO_LARGE:
       return HttpStatus.PAYLOAD_TOO_LARGE;

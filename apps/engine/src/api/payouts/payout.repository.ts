@@ -1,4 +1,4 @@
-import { BookedNet, Currency, HeldAtEnd, isoTimestamp, PayoutStatement, periodEnd } from '@engine/domain';
+import { BookedNet, Currency, HeldAtEnd, PayoutStatement } from '@engine/domain';
 import { Queryable } from '@engine/persistence';
 
 const STATEMENT_COLUMNS = `period, partner_id, currency, opening::text, net::text, closing::text, held::text, available::text, payable::text, carried::text`;
@@ -92,10 +92,11 @@ export class PayoutRepository {
     if (periods.length === 0) return [];
     const rows: any[] = await q.query(
       `SELECT p.period, l.partner_id, l.currency, sum(l.amount)::text AS held
-         FROM unnest($1::text[], $2::timestamptz[]) AS p(period, ends)
-         JOIN ledger_entry l ON l.booked_period <= p.period AND l.release_at > p.ends AND l.amount > 0
+         FROM unnest($1::text[]) AS p(period)
+         JOIN ledger_entry l ON l.booked_period <= p.period AND l.release_at > ((p.period || '-01')::date + interval '1 month') AT TIME ZONE 'UTC'
+          AND l.amount > 0
         GROUP BY p.period, l.partner_id, l.currency`,
-      [periods, periods.map((period) => isoTimestamp(periodEnd(period)))],
+      [periods],
     );
     return rows.map((r) => ({ period: r.period, partnerId: r.partner_id, currency: r.currency, held: BigInt(r.held) }));
   }
