@@ -357,21 +357,21 @@ describe('HTTP API on the running engine', () => {
       const response = await payouts('2026-07', 'csv');
       expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
       expect(response.text).toBe(
-        'period,partner_id,currency,opening,net,closing,payable,carried,closed\r\n' +
-          '2026-07,P-001,USD,0.00,150.00,150.00,150.00,0.00,true\r\n' +
-          '2026-07,P-002,EUR,0.00,60.00,60.00,60.00,0.00,true\r\n',
+        'period,partner_id,currency,opening,net,closing,payable,carried,closed,held,available\r\n' +
+          '2026-07,P-001,USD,0.00,150.00,150.00,150.00,0.00,true,0.00,150.00\r\n' +
+          '2026-07,P-002,EUR,0.00,60.00,60.00,60.00,0.00,true,0.00,60.00\r\n',
       );
     });
 
     it('carries a balance under the minimum payout into the next period', async () => {
       const august = await close('2026-08');
       expect(august.json.statements).toEqual([
-        { period: '2026-08', partnerId: 'P-001', currency: 'USD', opening: '0.00', net: '20.00', closing: '20.00', payable: '0.00', carried: '20.00', closed: true },
+        { period: '2026-08', partnerId: 'P-001', currency: 'USD', opening: '0.00', net: '20.00', closing: '20.00', held: '0.00', available: '20.00', payable: '0.00', carried: '20.00', closed: true },
       ]);
       const provisional = await payouts('2026-09');
       expect(provisional.json).toMatchObject({ closed: false });
       expect(provisional.json.statements).toEqual([
-        { period: '2026-09', partnerId: 'P-001', currency: 'USD', opening: '20.00', net: '30.00', closing: '50.00', payable: '50.00', carried: '0.00', closed: false },
+        { period: '2026-09', partnerId: 'P-001', currency: 'USD', opening: '20.00', net: '30.00', closing: '50.00', held: '0.00', available: '50.00', payable: '50.00', carried: '0.00', closed: false },
       ]);
       const september = await close('2026-09');
       expect(september.json.statements).toEqual([{ ...provisional.json.statements[0], closed: true }]);
