@@ -41,9 +41,12 @@ export class PayoutOrders1764892800001 implements MigrationInterface {
         PRIMARY KEY (payout_id, sequence)
       )`);
     await q.query(`CREATE INDEX ledger_entry_payout_slot_idx ON ledger_entry (slot) WHERE referral_id IS NULL AND slot IS NOT NULL`);
+    // A partner's balance reads its own entries, not the whole ledger.
+    await q.query(`CREATE INDEX ledger_entry_partner_idx ON ledger_entry (partner_id, currency)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX ledger_entry_partner_idx`);
     await q.query(`DROP INDEX ledger_entry_payout_slot_idx`);
     await q.query(`DROP TABLE payout_status_history`);
     await q.query(`DROP TABLE payout_order`);
