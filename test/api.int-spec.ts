@@ -1,7 +1,8 @@
 import { CURRENCIES, formatAmount } from '@engine/domain';
-import { amountSql } from '../apps/engine/src/api/ledger/ledger-export.repository';
+import { neutraliseFormula } from '../apps/engine/src/api/common/csv';
+import { amountSql, neutralisedSql } from '../apps/engine/src/api/ledger/ledger-export.repository';
 import { EngineHarness } from './support/engine-harness';
-import { apiClient, events } from './support/api-client';
+import { apiClient, cloudEvent, events } from './support/api-client';
 
 /**
  * The HTTP API (CONTRACT §5, §6) against the running engine: real fetch, real PostgreSQL, data put in through Kafka
@@ -12,8 +13,9 @@ import { apiClient, events } from './support/api-client';
  *   2026-08  P-001 R-1  10% of 200.00 = 20.00  (under the 50.00 minimum → carried)
  *   2026-09  P-001 R-1  10% of 300.00 = 30.00  (opening 20.00 → closing 50.00 → paid)
  */
-const KEYS = { finance: 'fin-key', p1: 'p1-key', p2: 'p2-key' };
+const KEYS = { finance: 'fin-key-api-000001', p1: 'p1-key-api-0000001', p2: 'p2-key-api-0000001' };
 const P2_CUSTOMER = 'C-2,"beta"'; // a customer id that CSV must quote
+const METRICS_TOKEN = 'metrics-token-api-0001';
 
 describe('HTTP API on the running engine', () => {
   let harness: EngineHarness;
@@ -22,7 +24,7 @@ describe('HTTP API on the running engine', () => {
   beforeAll(async () => {
     harness = await EngineHarness.create({
       label: 'api',
-      env: { API_KEYS: `${KEYS.finance}:finance,${KEYS.p1}:partner:P-001,${KEYS.p2}:partner:P-002`, ENGINE_NOW: '2026-10-15T12:00:00Z' },
+      env: { API_KEYS: `${KEYS.finance}:finance,${KEYS.p1}:partner:P-001,${KEYS.p2}:partner:P-002`, ENGINE_NOW: '2026-10-15T12:00:00Z', METRICS_TOKEN },
     });
     await harness.publish([
       events.submitted('R-1', 'P-001', 'alpha.example', '2026-06-01T10:00:00Z'),
@@ -111,13 +113,56 @@ describe('HTTP API on the running engine', () => {
       expect(missing.json).toMatchObject({ code: 'NOT_FOUND' });
     });
 
-    it('refuses a malformed Authorization header and keeps /health, /metrics and /docs public', async () => {
+    it('refuses a malformed Authorization header and keeps /health and /docs public', async () => {
       expect((await api('GET', '/v1/referrals/R-1', { headers: { authorization: KEYS.finance } })).status).toBe(401);
       expect((await api('GET', '/v1/referrals/R-1', { headers: { authorization: `Basic ${KEYS.finance}` } })).status).toBe(401);
       expect((await api('GET', '/V1/referrals/R-1')).status).toBe(401); // routes match case-insensitively; so does the guard
       expect((await api('GET', '/health/live')).status).toBe(200);
-      expect((await api('GET', '/metrics')).status).toBe(200);
       expect((await api('GET', '/docs')).status).toBe(200);
+    });
+
+    it('requires the METRICS_TOKEN for /metrics when it is set, and no API key', async () => {
+      for (const key of [null, KEYS.finance, 'metrics-token-api-0002']) {
+        const refused = await api('GET', '/metrics', { key });
+        expect(refused.status).toBe(401);
+        expect(refused.headers.get('www-authenticate')).toBe('Bearer');
+        expect(refused.text).not.toContain('engine_');
+      }
+      const scraped = await api('GET', '/metrics', { key: METRICS_TOKEN });
+      expect(scraped.status).toBe(200);
+      expect(scraped.headers.get('content-type')).toContain('text/plain');
+      expect(scraped.text).toContain('engine_');
+    });
+
+    it("sends helmet's security headers on the API, health, metrics and OpenAPI responses", async () => {
+      const responses = [
+        await api('GET', '/v1/referrals/R-1', { key: KEYS.finance }),
+        await api('GET', '/v1/referrals/R-1'), // 401
+        await api('GET', '/health/live'),
+        await api('GET', '/metrics', { key: METRICS_TOKEN }),
+        await api('GET', '/docs'),
+        await api('GET', '/nothing-here'), // 404 outside /v1
+      ];
+      for (const response of responses) {
+        expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+        expect(response.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
+        expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+        expect(response.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+        expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+        expect(response.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
+        expect(response.headers.get('x-powered-by')).toBeNull();
+      }
+      // the OpenAPI UI still loads: its scripts are files under /docs, which the policy allows
+      const page = responses[4].text;
+      expect(page).toMatch(/<script src="[^"]*swagger-ui-init\.js"/);
+      expect((await api('GET', '/docs/swagger-ui-init.js')).status).toBe(200);
+    });
+
+    it('answers readiness with up/unreachable per dependency and no driver text', async () => {
+      const ready = await api('GET', '/health/ready');
+      expect(ready.status).toBe(200);
+      expect(ready.json).toEqual({ status: 'ok', database: 'up', kafka: 'up', parkedEvents: 0 });
     });
 
     it('answers an unknown /v1 route with the API error format, and other routes as before', async () => {
@@ -160,6 +205,8 @@ describe('HTTP API on the running engine', () => {
       ['POST', '/v1/adjustments', { ...adjustment, currency: 'GBP' }, 'currency', 'currency must be one of USD, EUR, CNY, JPY'],
       ['POST', '/v1/adjustments', { ...adjustment, partnerId: '' }, 'partnerId', 'partnerId must be'],
       ['POST', '/v1/adjustments', { ...adjustment, reason: '   ' }, 'reason', 'reason must not be blank'],
+      ['POST', '/v1/adjustments', { ...adjustment, reason: 'before\u0000after' }, 'reason', 'reason must not contain U+0000'],
+      ['POST', '/v1/adjustments', { ...adjustment, reason: '\u0000' }, 'reason', 'reason must not contain U+0000'],
       ['POST', '/v1/adjustments', { ...adjustment, referralId: 'R-2' }, 'referralId', 'referralId R-2 belongs to another partner'],
       ['POST', '/v1/adjustments', { ...adjustment, referralId: 'R-404' }, 'referralId', 'referralId R-404 is not a known referral'],
       ['POST', '/v1/adjustments', { ...adjustment, extra: true }, 'extra', 'property extra should not exist'],
@@ -406,6 +453,77 @@ describe('HTTP API on the running engine', () => {
       expect(byKey['P-001/USD']).toMatchObject({ opening: '0.00', net: '13.00', payable: '0.00', carried: '13.00', closed: false });
       expect(byKey['P-002/EUR']).toMatchObject({ opening: '0.00', net: '-7.50', closing: '-7.50', payable: '0.00', carried: '-7.50' });
       expect(byKey['P-003/JPY']).toMatchObject({ net: '1200', payable: '0', carried: '1200' });
+    });
+
+    it('refuses to close a month before a closed one (409 PERIOD_BEFORE_CLOSED naming the latest closed month), and the month stays open', async () => {
+      // 2026-06 (closed by the access matrix, alone: the ledger starts in July) to 2026-09 are closed; May never was.
+      const response = await close('2026-05');
+      expect(response.status).toBe(409);
+      expect(response.json).toMatchObject({ statusCode: 409, code: 'PERIOD_BEFORE_CLOSED', period: '2026-05', closedPeriod: '2026-09' });
+      expect(response.json.message).toContain('2026-09');
+      expect((await payouts('2026-05')).json).toMatchObject({ period: '2026-05', closed: false });
+      const closed = await harness.query(`SELECT period FROM accounting_period ORDER BY period`);
+      expect(closed.map((r) => r.period)).toEqual(['2026-06', '2026-07', '2026-08', '2026-09']);
+      expect((await close('2026-06')).status).toBe(200); // a closed month still answers with its statements
+    });
+  });
+
+  describe('CSV formula injection', () => {
+    const PARTNER = '=HYPERLINK("http://x","y")';
+    const CUSTOMER = '@SUM(1)';
+    const EVENT_ID = '-2+3+cmd|calc!A0';
+
+    beforeAll(async () => {
+      const usage = events.usage(CUSTOMER, 'X-1', '100.00', 'USD', '2026-10-05T10:00:00Z');
+      usage.value = JSON.stringify({ ...JSON.parse(usage.value as string), id: EVENT_ID });
+      await harness.publish([
+        cloudEvent('partner.referrals.v1', 'R-X', 'partner-portal', 'referral.submitted', '2026-10-01T10:00:00Z', {
+          referralId: 'R-X', partnerId: PARTNER, partnerDomain: 'injector.partner.example', prospect: { companyName: 'Injection', emailDomain: 'injection.example' }, channel: 'event',
+        }),
+        events.signedUp(CUSTOMER, 'injection.example', 'R-X', '2026-10-02T10:00:00Z'),
+        events.activated(CUSTOMER, '2026-10-03T10:00:00Z'),
+        usage,
+      ]);
+      await harness.settled();
+      const adjustment = await api('POST', '/v1/adjustments', {
+        key: KEYS.finance, body: { partnerId: PARTNER, referralId: 'R-X', amount: '-12.30', currency: 'USD', reason: '=1+1' }, headers: { 'idempotency-key': 'inject-1' },
+      });
+      expect(adjustment.status).toBe(201);
+    });
+
+    it('neutralises the text cells of the ledger CSV and leaves negative amounts as they are', async () => {
+      const response = await api('GET', `/v1/ledger?period=2026-10&partnerId=${encodeURIComponent(PARTNER)}&format=csv`, { key: KEYS.finance });
+      expect(response.status).toBe(200);
+      const lines = response.text.split('\r\n').slice(1, -1);
+      expect(lines.length).toBe(3); // bonus, usage commission, adjustment
+      for (const line of lines) {
+        expect(line).toContain(`,"'=HYPERLINK(""http://x"",""y"")",R-X,'@SUM(1),`);
+        expect(line).not.toMatch(/,=|,@|,\+/); // no cell starts with a formula trigger…
+      }
+      const adjustment = lines.find((l) => l.includes('MANUAL_ADJUSTMENT'))!;
+      expect(adjustment).toContain(',MANUAL_ADJUSTMENT,-12.30,USD,adjustment:inject-1,'); // …but the amount keeps its sign
+      expect(lines.filter((l) => l.includes(`,'${EVENT_ID},`)).length).toBe(2); // the usage event's id, on both of its entries
+    });
+
+    it('keeps the values as they are in JSON, which no spreadsheet evaluates', async () => {
+      const response = await api('GET', `/v1/ledger?period=2026-10&partnerId=${encodeURIComponent(PARTNER)}`, { key: KEYS.finance });
+      expect(response.json.map((e: { partnerId: string; customerId: string }) => [e.partnerId, e.customerId])).toEqual([
+        [PARTNER, CUSTOMER], [PARTNER, CUSTOMER], [PARTNER, CUSTOMER],
+      ]);
+      expect(response.json.find((e: { type: string }) => e.type === 'MANUAL_ADJUSTMENT').amount).toBe('-12.30');
+    });
+
+    it('neutralises the partner id of the payouts CSV', async () => {
+      const response = await api('GET', '/v1/payouts?period=2026-10&format=csv', { key: KEYS.finance });
+      const line = response.text.split('\r\n').find((l) => l.includes('HYPERLINK'));
+      expect(line).toBe(`2026-10,"'=HYPERLINK(""http://x"",""y"")",USD,0.00,47.70,47.70,0.00,47.70,false,0.00,47.70`);
+    });
+
+    it('neutralises in SQL exactly as neutraliseFormula does', async () => {
+      const texts = ['=1', '+1', '-1', '@a', '\tx', '\rx', '\nx', ' =1', "'=1", 'a=b', '', 'P-001', '-12.30', '=', '＝1'];
+      const rows = await harness.query(`SELECT ${neutralisedSql('t')} AS text FROM unnest($1::text[]) WITH ORDINALITY AS u(t, i) ORDER BY i`, [texts]);
+      expect(rows.map((r) => r.text)).toEqual(texts.map(neutraliseFormula));
+      expect((await harness.query(`SELECT ${neutralisedSql('NULL::text')} AS text`))[0].text).toBeNull();
     });
   });
 });

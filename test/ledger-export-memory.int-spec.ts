@@ -16,7 +16,7 @@ describe(`ledger export of ${ROWS.toLocaleString('en')} entries`, () => {
   let harness: EngineHarness;
 
   beforeAll(async () => {
-    harness = await EngineHarness.create({ label: 'export', env: { API_KEYS: 'fin-key:finance', ENGINE_NOW: '2026-03-01T00:00:00Z' } });
+    harness = await EngineHarness.create({ label: 'export', env: { API_KEYS: 'fin-key-export-0001:finance', ENGINE_NOW: '2026-03-01T00:00:00Z' } });
     await harness.start();
     // One INSERT … SELECT generate_series: 50 partners, amounts with cents and negatives, a customer id that CSV must quote.
     await harness.query(
@@ -47,7 +47,7 @@ describe(`ledger export of ${ROWS.toLocaleString('en')} entries`, () => {
     let bytes = 0;
     let firstLine = '';
     try {
-      const response = await fetch(`${harness.baseUrl}/v1/ledger?period=2026-01&format=csv`, { headers: { authorization: 'Bearer fin-key' } });
+      const response = await fetch(`${harness.baseUrl}/v1/ledger?period=2026-01&format=csv`, { headers: { authorization: 'Bearer fin-key-export-0001' } });
       expect(response.status).toBe(200);
       const reader = response.body!.getReader();
       const decoder = new TextDecoder();
@@ -90,7 +90,7 @@ describe(`ledger export of ${ROWS.toLocaleString('en')} entries`, () => {
 
   it('stops the COPY and frees its connection when the client goes away', async () => {
     const controller = new AbortController();
-    const response = await fetch(`${harness.baseUrl}/v1/ledger?period=2026-01&format=json`, { headers: { authorization: 'Bearer fin-key' }, signal: controller.signal });
+    const response = await fetch(`${harness.baseUrl}/v1/ledger?period=2026-01&format=json`, { headers: { authorization: 'Bearer fin-key-export-0001' }, signal: controller.signal });
     const reader = response.body!.getReader();
     await reader.read();
     controller.abort();
@@ -99,7 +99,7 @@ describe(`ledger export of ${ROWS.toLocaleString('en')} entries`, () => {
     const copies = await harness.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY (SELECT%' AND state = 'active'`);
     expect(copies[0].n).toBe(0);
     await poolIsHealthy();
-    const after = await fetch(`${harness.baseUrl}/v1/ledger?period=2026-01&partnerId=P-001`, { headers: { authorization: 'Bearer fin-key' } });
+    const after = await fetch(`${harness.baseUrl}/v1/ledger?period=2026-01&partnerId=P-001`, { headers: { authorization: 'Bearer fin-key-export-0001' } });
     expect(((await after.json()) as unknown[]).length).toBe(ROWS / 50);
   }, 120_000);
 });

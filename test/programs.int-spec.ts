@@ -11,7 +11,7 @@ import { apiClient } from './support/api-client';
  * POST /v1/programs/{id}/versions) and the PROGRAMS_FILE import at start. ENGINE_NOW is 2026-11-01.
  */
 const NOW = '2026-11-01T00:00:00Z';
-const KEYS = { finance: 'fin-key', partner: 'p1-key' };
+const KEYS = { finance: 'fin-key-programs-01', partner: 'p1-key-programs-001' };
 const EXAMPLE = join(__dirname, '..', 'programs', 'example.json');
 
 const terms = (baseRateBps = 1200) => ({
@@ -174,7 +174,7 @@ describe('program catalogue API', () => {
   });
 
   it('loads the domain catalogue the rules bind with', async () => {
-    const dataSource = await openMigratedDataSource(harness.config.databaseUrl, 1);
+    const dataSource = await openMigratedDataSource(harness.config, 1);
     try {
       const { programs } = await new ProgramCatalogueRepository().load(dataSource);
       expect(programs.map((p) => p.programId)).toEqual(['apac-launch', 'standard']);

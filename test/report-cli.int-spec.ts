@@ -15,7 +15,7 @@ describe('finance report CLI', () => {
   let project: CompiledProject;
   let out: string;
   const api = apiClient(() => harness.baseUrl);
-  const finance = 'fin-key';
+  const finance = 'fin-key-report-0001';
 
   beforeAll(async () => {
     project = CompiledProject.build();

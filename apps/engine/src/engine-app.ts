@@ -7,8 +7,12 @@ import { ruleSettingsOf } from './rule-settings';
 import { inputTopics, outputTopics } from '@engine/contracts';
 import { KafkaBatchServer, KafkaGateway } from '@engine/messaging';
 import { AppModule } from './app.module';
+import { securityHeaders } from './api/common/security-headers';
 import { EngineMetrics } from './observability/engine-metrics';
 import { importProgramsFileAtStart } from './programs/import-programs-file';
+import { EngineRuntime } from './engine-runtime.service';
+import { SHUTDOWN_TIMEOUT_MS } from './engine.tokens';
+import { exitOnShutdownSignals } from './shutdown';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -17,6 +21,7 @@ export async function createEngineApp(config: AppConfig, settings: RuleSettings 
   await importProgramsFileAtStart(config); // after the migrations, before anything is consumed; a refused file rejects here
   const logger = LEVELS.slice(0, LEVELS.indexOf(config.logLevel as LogLevel) + 1);
   const app = await NestFactory.create(AppModule.register(config, settings), { logger, bufferLogs: false });
+  app.use(securityHeaders()); // helmet's headers on every response (api/common/security-headers.ts)
   const kafka = app.get(KafkaGateway);
   const metrics = app.get(EngineMetrics);
   const log = new Logger('KafkaBatchServer');
@@ -48,7 +53,8 @@ export async function createEngineApp(config: AppConfig, settings: RuleSettings 
       .build(),
   );
   SwaggerModule.setup('docs', app, document);
-  app.enableShutdownHooks();
+  // not Nest's enableShutdownHooks(): that exits by re-raising the signal, unbounded; this exits 0 once drained
+  exitOnShutdownSignals(app, app.get(EngineRuntime), app.get<number>(SHUTDOWN_TIMEOUT_MS));
   return app;
 }
 

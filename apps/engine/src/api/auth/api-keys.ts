@@ -13,13 +13,16 @@ interface KeyEntry {
   principal: Principal;
 }
 
+/** The shortest key accepted: a short key can be guessed, and nothing limits the tries. */
+export const MIN_API_KEY_LENGTH = 16;
+
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
 /**
  * The keys of API_KEYS (`key:finance`, `key:partner:<partnerId>`, comma-separated). Only SHA-256 digests are
  * kept; a presented key is hashed and compared with every configured digest by crypto.timingSafeEqual, always
  * all of them, so neither the comparison nor the position of a match leaks through timing. Keys are never logged:
- * configuration errors name the item by its position only.
+ * configuration errors name the item by its position only. A key must be at least MIN_API_KEY_LENGTH characters.
  */
 export class ApiKeyRegistry {
   private constructor(private readonly entries: readonly KeyEntry[]) {}
@@ -37,6 +40,9 @@ export class ApiKeyRegistry {
       if (role === 'finance') principal = { kind: 'finance' };
       else if (role.startsWith('partner:') && role.length > 'partner:'.length) principal = { kind: 'partner', partnerId: role.slice('partner:'.length) };
       else throw new ApiKeysConfigError(`${where} must be key:finance or key:partner:<partnerId>`);
+      if ([...key].length < MIN_API_KEY_LENGTH) {
+        throw new ApiKeysConfigError(`${where} has a key shorter than ${MIN_API_KEY_LENGTH} characters: use a long random key (for example \`openssl rand -hex 24\`)`);
+      }
       const keyDigest = digest(key);
       if (entries.some((e) => e.digest.equals(keyDigest))) throw new ApiKeysConfigError(`${where} repeats a key listed before it`);
       entries.push({ digest: keyDigest, principal });

@@ -8,6 +8,7 @@ export enum ApiExceptionCode {
   NOT_FOUND = 'NOT_FOUND',
   PERIOD_NOT_ENDED = 'PERIOD_NOT_ENDED',
   EARLIER_PERIOD_OPEN = 'EARLIER_PERIOD_OPEN',
+  PERIOD_BEFORE_CLOSED = 'PERIOD_BEFORE_CLOSED',
   IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
   PROGRAM_CONFLICT = 'PROGRAM_CONFLICT',
   VERSION_CONFLICT = 'VERSION_CONFLICT',
@@ -46,6 +47,7 @@ export function httpStatusOf(code: ApiExceptionCode): HttpStatus {
       return HttpStatus.NOT_FOUND;
     case ApiExceptionCode.PERIOD_NOT_ENDED:
     case ApiExceptionCode.EARLIER_PERIOD_OPEN:
+    case ApiExceptionCode.PERIOD_BEFORE_CLOSED:
     case ApiExceptionCode.IDEMPOTENCY_KEY_REUSED:
     case ApiExceptionCode.PROGRAM_CONFLICT:
     case ApiExceptionCode.VERSION_CONFLICT:

@@ -26,21 +26,35 @@ export function amountSql(amount = 'amount', currency = 'currency'): string {
   return `(CASE ${currency} ${cases.join(' ')} END)`;
 }
 
-/** The export's columns, named as the CSV header of CONTRACT §5 and in its order (§8 adds the program and the release time at the end). */
-const COLUMNS: [name: string, json: string, sql: string][] = [
+/**
+ * `text` with OWASP's CSV-injection rule applied: a value starting with `=`, `+`, `-`, `@`, a tab or a CR gets a
+ * leading `'`, so that spreadsheets read it as text and not as a formula. The SQL twin of neutraliseFormula
+ * (common/csv.ts); the integration tests compare the two. Null stays null.
+ */
+export function neutralisedSql(text: string): string {
+  return `(CASE WHEN left(${text}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || ${text} ELSE ${text} END)`;
+}
+
+/**
+ * The export's columns, named as the CSV header of CONTRACT §5 and in its order (§8 adds the program and the release
+ * time at the end). `text`: ids that come from upstream systems, neutralised against formula injection in the CSV
+ * (not in JSON, which no spreadsheet evaluates); the columns the engine writes itself (ids, periods, type, amount,
+ * currency, times) are left as they are, so a negative amount stays `-12.30`.
+ */
+const COLUMNS: [name: string, json: string, sql: string, text?: 'text'][] = [
   ['entry_id', 'entryId', 'entry_id::text'],
   ['booked_period', 'bookedPeriod', 'booked_period::text'],
   ['effective_period', 'effectivePeriod', 'effective_period::text'],
-  ['partner_id', 'partnerId', 'partner_id'],
-  ['referral_id', 'referralId', 'referral_id'],
-  ['customer_id', 'customerId', 'customer_id'],
+  ['partner_id', 'partnerId', 'partner_id', 'text'],
+  ['referral_id', 'referralId', 'referral_id', 'text'],
+  ['customer_id', 'customerId', 'customer_id', 'text'],
   ['type', 'type', 'type'],
   ['amount', 'amount', amountSql()],
   ['currency', 'currency', 'currency'],
-  ['source_event_id', 'sourceEventId', 'source_event_id'],
+  ['source_event_id', 'sourceEventId', 'source_event_id', 'text'],
   ['effective_at', 'effectiveAt', iso('effective_at')],
   ['created_at', 'createdAt', iso('created_at')],
-  ['program_id', 'programId', 'program_id'],
+  ['program_id', 'programId', 'program_id', 'text'],
   ['program_version', 'programVersion', 'program_version'],
   ['release_at', 'releaseAt', iso('release_at')],
 ];
@@ -65,14 +79,16 @@ export class LedgerExportRepository {
 
   /**
    * The COPY statement that streams the entries booked in the period, in entry_id order: CSV with the header row,
-   * quoted by PostgreSQL as RFC 4180 asks (fields holding a comma, a quote, CR or LF; quotes doubled), or one JSON
+   * quoted by PostgreSQL as RFC 4180 asks (fields holding a comma, a quote, CR or LF; quotes doubled), the text
+   * columns neutralised against spreadsheet formulas (neutralisedSql), or one JSON
    * object per line (written as CSV with control-character quote and delimiter, which JSON text never holds raw, so
    * nothing is ever quoted or escaped).
    */
   copyStatement(filter: LedgerFilter, format: LineFormat): string {
     const order = `FROM ledger_entry ${where(filter)} ORDER BY entry_id`;
     if (format === 'csv') {
-      return `COPY (SELECT ${COLUMNS.map(([name, , sql]) => `${sql} AS ${name}`).join(', ')} ${order}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
+      const cells = COLUMNS.map(([name, , sql, text]) => `${text ? neutralisedSql(sql) : sql} AS ${name}`);
+      return `COPY (SELECT ${cells.join(', ')} ${order}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
     }
     return `COPY (SELECT ${JSON_OBJECT} ${order}) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')`;
   }

@@ -25,6 +25,12 @@ export class PayoutRepository {
     return rows[0].period;
   }
 
+  /** Every closed period, ascending (one row per month: a small table). */
+  async closedPeriods(q: Queryable): Promise<string[]> {
+    const rows: { period: string }[] = await q.query('SELECT period FROM accounting_period ORDER BY period');
+    return rows.map((r) => r.period);
+  }
+
   /** The first period with booked entries, or null for an empty ledger. */
   async earliestKnownPeriod(q: Queryable): Promise<string | null> {
     const rows: { period: string | null }[] = await q.query('SELECT min(booked_period) AS period FROM ledger_entry');

@@ -1,25 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, Clock } from '@engine/config';
 import {
-  BookedNet, chainStatements, isPartnerEvent, nextPeriod, partnerKey, partnerTimelines, PayoutStatement, payoutOrdersOf, periodEnd, provisionalStatements,
-  RuleSettings, standingAt, StatementChain,
+  BookedNet, chainStatements, CloseRefusal, isPartnerEvent, partnerKey, partnerTimelines, PayoutStatement, payoutOrdersOf, periodEnd, planClose,
+  provisionalStatements, RuleSettings, standingAt, StatementChain,
 } from '@engine/domain';
 import { EventStoreRepository, lockRuleState, OutboxRepository, PayoutOrderRepository, Queryable } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { DATA_SOURCE, RULE_SETTINGS } from '../../engine.tokens';
 import { OutboxRelay } from '../../outbox/outbox-relay';
 import { PayoutSettlement } from '../../payouts/payout-settlement';
-import { csvRecord } from '../common/csv';
+import { csvRecord, csvText } from '../common/csv';
 import { ApiException, ApiExceptionCode } from '../errors/api.exception';
 import { PAYOUTS_CSV_HEADER, PayoutStatementDto, PeriodStatementsDto } from './dtos/payout-statement.dto';
 import { PayoutRepository } from './payout.repository';
-
-/** Periods from `from` to `to`, both included. */
-function periodsFrom(from: string, to: string): string[] {
-  const periods: string[] = [];
-  for (let p = from; p <= to; p = nextPeriod(p)) periods.push(p);
-  return periods;
-}
 
 /**
  * Payout statements (CONTRACT §5): stored and final for closed periods, computed (provisional) for open ones, and
@@ -58,11 +51,11 @@ export class PayoutService {
   }
 
   /**
-   * Closes `period` in one transaction behind the rule-state lock (no batch books into it meanwhile). Refused while
-   * the month has not ended by the engine's clock, or while an earlier period with booked entries is open.
-   * The open periods between the last closed one and `period` (necessarily without entries) are closed with it,
-   * so that periods close in order and a late event is always booked after the last closed period.
-   * Closing a closed period returns its stored statements unchanged.
+   * Closes `period` in one transaction behind the rule-state lock (no batch books into it meanwhile), as planClose
+   * decides: refused while a later period is closed (periods close in order), while the month has not ended by the
+   * engine's clock, or while an earlier period with booked entries is open. The open periods between the last closed
+   * one and `period` (necessarily without entries) are closed with it, so that a late event is always booked after
+   * the last closed period. Closing a closed period returns its stored statements unchanged.
    */
   async close(period: string): Promise<PeriodStatementsDto> {
     const view = await this.dataSource.transaction(async (manager) => {
@@ -71,22 +64,16 @@ export class PayoutService {
       if (closedAt) return this.view(period, closedAt, await this.repository.statements(manager, period));
 
       const now = this.clock.now();
-      if (periodEnd(period) > now) {
-        throw new ApiException(
-          ApiExceptionCode.PERIOD_NOT_ENDED,
-          `period ${period} has not ended: it ends at ${new Date(periodEnd(period)).toISOString()} and the engine's clock reads ${new Date(now).toISOString()}`,
-          { period },
-        );
-      }
-      const blocking = await this.repository.openPeriodsWithEntriesBefore(manager, period);
-      if (blocking.length > 0) {
-        throw new ApiException(
-          ApiExceptionCode.EARLIER_PERIOD_OPEN,
-          `period ${blocking[0]} has ledger entries and is still open: close ${blocking.length > 1 ? `${blocking.join(', ')} (in order)` : 'it'} first`,
-          { period, openPeriods: blocking },
-        );
-      }
-      const toClose = await this.periodsToClose(manager, period);
+      const plan = planClose(period, {
+        now,
+        closed: new Set(await this.repository.closedPeriods(manager)),
+        openWithEntriesBefore: await this.repository.openPeriodsWithEntriesBefore(manager, period),
+        earliestWithEntries: await this.repository.earliestKnownPeriod(manager),
+      });
+      if (plan.outcome === 'refused') throw PayoutService.refusal(period, plan, now);
+      if (plan.outcome === 'closed') throw new Error(`period ${period} is listed as closed but has no closing time`); // read above, under the same lock
+
+      const toClose = plan.periods;
       const previous = await this.repository.latestStatementsBefore(manager, toClose[0]);
       const nets = await this.repository.netsOf(manager, toClose);
       const holding = await this.holding(manager, toClose, previous, nets);
@@ -102,6 +89,32 @@ export class PayoutService {
     });
     this.relay.kick();
     return view;
+  }
+
+  /** The 409 of a refused close, with the reason in words and the periods it names. */
+  private static refusal(period: string, refusal: CloseRefusal, now: number): ApiException {
+    switch (refusal.reason) {
+      case 'PERIOD_BEFORE_CLOSED':
+        return new ApiException(
+          ApiExceptionCode.PERIOD_BEFORE_CLOSED,
+          `period ${period} comes before ${refusal.closedPeriod}, which is already closed: periods close in order, and an entry of ${period} is booked into the first open period after ${refusal.closedPeriod}`,
+          { period, closedPeriod: refusal.closedPeriod },
+        );
+      case 'PERIOD_NOT_ENDED':
+        return new ApiException(
+          ApiExceptionCode.PERIOD_NOT_ENDED,
+          `period ${period} has not ended: it ends at ${new Date(periodEnd(period)).toISOString()} and the engine's clock reads ${new Date(now).toISOString()}`,
+          { period },
+        );
+      case 'EARLIER_PERIOD_OPEN': {
+        const blocking = refusal.openPeriods;
+        return new ApiException(
+          ApiExceptionCode.EARLIER_PERIOD_OPEN,
+          `period ${blocking[0]} has ledger entries and is still open: close ${blocking.length > 1 ? `${blocking.join(', ')} (in order)` : 'it'} first`,
+          { period, openPeriods: blocking },
+        );
+      }
+    }
   }
 
   /**
@@ -120,16 +133,6 @@ export class PayoutService {
     };
   }
 
-  /**
-   * `period` and the open periods before it, back to the last closed one (or, when none is closed yet, to the
-   * earliest period with entries): a contiguous run whose first statements open with the stored ones.
-   */
-  private async periodsToClose(q: Queryable, period: string): Promise<string[]> {
-    const lastClosed = await this.repository.lastClosedBefore(q, period);
-    const start = lastClosed !== null ? nextPeriod(lastClosed) : ((await this.repository.earliestKnownPeriod(q)) ?? period);
-    return start >= period ? [period] : periodsFrom(start, period);
-  }
-
   private view(period: string, closedAt: Date | null, statements: PayoutStatement[]): PeriodStatementsDto {
     return {
       period,
@@ -139,9 +142,10 @@ export class PayoutService {
     };
   }
 
+  /** The payouts CSV: the partner id is neutralised against spreadsheet formulas (csvText), the amounts are not. */
   static csv(view: PeriodStatementsDto): string {
     let text = `${PAYOUTS_CSV_HEADER}\r\n`;
-    for (const s of view.statements) text += csvRecord([s.period, s.partnerId, s.currency, s.opening, s.net, s.closing, s.payable, s.carried, s.closed, s.held, s.available]);
+    for (const s of view.statements) text += csvRecord([s.period, csvText(s.partnerId), s.currency, s.opening, s.net, s.closing, s.payable, s.carried, s.closed, s.held, s.available]);
     return text;
   }
 }

@@ -16,10 +16,10 @@ export class PeriodsController {
   @ApiOperation({
     summary: 'Close a period (finance)',
     description:
-      'Freezes the period and stores its statements. Refused (409) while the month has not ended by the engine clock (PERIOD_NOT_ENDED) or while an earlier period with entries is open (EARLIER_PERIOD_OPEN). Earlier open periods without entries are closed with it. Repeating the call returns the same statements (200).',
+      'Freezes the period and stores its statements. Refused (409) when a later period is already closed (PERIOD_BEFORE_CLOSED: periods close in order), while the month has not ended by the engine clock (PERIOD_NOT_ENDED) or while an earlier period with entries is open (EARLIER_PERIOD_OPEN). Earlier open periods without entries are closed with it. Repeating the call returns the same statements (200).',
   })
   @ApiOkResponse({ type: PeriodStatementsDto })
-  @ApiConflictResponse({ description: 'PERIOD_NOT_ENDED or EARLIER_PERIOD_OPEN, with the reason' })
+  @ApiConflictResponse({ description: 'PERIOD_BEFORE_CLOSED, PERIOD_NOT_ENDED or EARLIER_PERIOD_OPEN, with the reason' })
   @ApiBadRequestResponse({ description: 'period is not YYYY-MM' })
   close(@Param() params: PeriodParamDto): Promise<PeriodStatementsDto> {
     return this.payouts.close(params.period);

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { CURRENCIES, formatAmount, isoTimestamp, PayoutStatus } from '@engine/domain';
 import { StoredPayoutOrder } from '@engine/persistence';
-import { csvRecord } from '../../common/csv';
+import { csvRecord, csvText } from '../../common/csv';
 
 export const PAYOUT_STATUSES: readonly PayoutStatus[] = ['PENDING', 'PAID', 'FAILED'];
 
@@ -43,11 +43,15 @@ export class PayoutOrdersDto {
   @ApiProperty({ type: PayoutOrderDto, isArray: true, description: 'in payoutId order (byte order)' }) payoutOrders: PayoutOrderDto[];
 }
 
-/** RFC 4180, CRLF, the header PAYOUT_ORDERS_CSV_HEADER; null fields are empty. */
+/**
+ * RFC 4180, CRLF, the header PAYOUT_ORDERS_CSV_HEADER; null fields are empty. Text from outside (the payout and
+ * partner ids, the outcome's reference and reason) is neutralised against spreadsheet formulas (csvText); amounts,
+ * codes and times are written as they are.
+ */
 export function payoutOrdersCsv(view: PayoutOrdersDto): string {
   let text = `${PAYOUT_ORDERS_CSV_HEADER}\r\n`;
   for (const o of view.payoutOrders) {
-    text += csvRecord([o.payoutId, o.period, o.partnerId, o.currency, o.amount, o.status, o.reference, o.reason, o.outcomeAt, o.createdAt, o.updatedAt]);
+    text += csvRecord([csvText(o.payoutId), o.period, csvText(o.partnerId), o.currency, o.amount, o.status, csvText(o.reference), csvText(o.reason), o.outcomeAt, o.createdAt, o.updatedAt]);
   }
   return text;
 }
