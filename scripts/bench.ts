@@ -446,7 +446,7 @@ async function textbookBaseline(kafka: KafkaGateway, stream: ScenarioMessage[], 
   const databaseUrl = testDatabaseUrl('bench_textbook');
   await kafka.ensureTopics([...inputTopics(topics), ...outputTopics(topics)].map((topic) => ({ topic, numPartitions: 6 })));
   const baseline = await startEngine(
-    { DATABASE_URL: databaseUrl, KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: groupId, ENGINE_NOW: '2026-11-01T00:00:00Z', LOG_LEVEL: 'warn' },
+    { DATABASE_URL: databaseUrl, MIGRATION_DATABASE_URL: '', KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: groupId, ENGINE_NOW: '2026-11-01T00:00:00Z', LOG_LEVEL: 'warn' },
     async (output) => output.includes('textbook baseline consuming'),
     TEXTBOOK_SCRIPT,
   );
@@ -494,7 +494,7 @@ async function familyPhase(shape: 'a' | 'b', family: Family, standard: number): 
   const port = integerOption('port', 3999, 1);
   await kafka.ensureTopics([...inputTopics(topics), ...outputTopics(topics)].map((topic) => ({ topic, numPartitions: 6 })));
   const engine = await startEngine({
-    DATABASE_URL: databaseUrl, KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: groupId, HTTP_PORT: String(port),
+    DATABASE_URL: databaseUrl, MIGRATION_DATABASE_URL: '', KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: groupId, HTTP_PORT: String(port),
     ENGINE_NOW: '2026-11-01T00:00:00Z', LOG_LEVEL: 'warn',
   }, httpReady(port));
   const db = new Client({ connectionString: databaseUrl });
@@ -570,7 +570,7 @@ async function main(): Promise<void> {
     await publishMessages(kafka, messages, 2000);
   }
   const engine = await startEngine({
-    DATABASE_URL: databaseUrl, KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: groupId, HTTP_PORT: String(port),
+    DATABASE_URL: databaseUrl, MIGRATION_DATABASE_URL: '', KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: groupId, HTTP_PORT: String(port),
     ENGINE_NOW: '2026-11-01T00:00:00Z', LOG_LEVEL: 'warn',
   }, httpReady(port));
   const db = new Client({ connectionString: databaseUrl });

@@ -25,6 +25,11 @@ async function main(): Promise<void> {
     API_KEYS: process.env.API_KEYS ?? `${financeKey}:finance,demo-partner-key:partner:P-001`,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     PROGRAMS_FILE: process.env.PROGRAMS_FILE ?? join(repoRoot(), 'programs', 'example.json'),
+    // least privilege, with the two roles `stack:up` created (README, "Database roles"), unless a URL is given
+    ...(process.env.DATABASE_URL ? {} : {
+      DATABASE_URL: 'postgres://commission_engine@127.0.0.1:5432/commissions',
+      MIGRATION_DATABASE_URL: 'postgres://commission_owner@127.0.0.1:5432/commissions',
+    }),
   });
   const key = config.apiKeys.split(',').find((item) => item.endsWith(':finance'))?.split(':')[0] ?? financeKey;
   step(`starting the engine (Kafka ${config.kafkaBrokers.join(',')}, ${redact(config.databaseUrl)}, clock ${new Date(config.engineNow!).toISOString()})`);

@@ -51,16 +51,20 @@ async function main(): Promise<void> {
   const expectedRows = integerOption('rows', 1_000_000, 1);
   const maxGrowthMb = integerOption('max-growth-mb', 100, 1);
   const base = loadConfig();
-  const admin = new URL(base.databaseUrl);
+  // a database of its own beside the configured one: created and dropped by the owner, used by the runtime role
   const database = `ce_export_check_${process.pid}_${Date.now().toString(36)}`;
   const url = new URL(base.databaseUrl);
   url.pathname = `/${database}`;
+  const ownerUrl = new URL(base.migrationDatabaseUrl);
+  ownerUrl.pathname = `/${database}`;
+  const admin = new URL(base.migrationDatabaseUrl);
   admin.pathname = '/postgres';
   const prefix = `memcheck${Date.now().toString(36)}.`;
   const key = `export-check-${process.pid}-${Date.now().toString(36)}`;
   const config = loadConfig({
     ...process.env,
     DATABASE_URL: url.toString(),
+    MIGRATION_DATABASE_URL: ownerUrl.toString(),
     HTTP_PORT: '0',
     API_KEYS: `${key}:finance`,
     KAFKA_TOPIC_PREFIX: prefix,

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const command = process.argv[2];
   if (command !== 'list' && command !== 'retry') throw new Error(USAGE);
   const config = loadConfig();
-  const dataSource = await openMigratedDataSource(config.databaseUrl);
+  const dataSource = await openMigratedDataSource(config);
   const kafka = new KafkaGateway({ brokers: config.kafkaBrokers, clientId: 'commission-engine-parked' });
   try {
     const parked = new ParkedEvents(dataSource, () => kafka.getProducer());

@@ -85,7 +85,7 @@ export class ProgressBar {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const config = loadConfig();
-  const dataSource = await openMigratedDataSource(config.databaseUrl, 2);
+  const dataSource = await openMigratedDataSource(config, 2);
   try {
     // The outbox rows a close writes (payout orders' PENDING events) are published by the engine's relay when it next polls.
     const clock = new Clock(config.engineNow);

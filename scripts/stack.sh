@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # stack.sh: the local services the engine and its integration tests need, without Docker.
 #
-#   stack.sh up      PostgreSQL answering (start the local cluster if it does not), database created,
+#   stack.sh up      PostgreSQL answering (start the local cluster if it does not), the owner and runtime roles
+#                    and the database owned by the owner created when missing (as DATABASE_ADMIN_URL),
 #                    Kafka answering (start scripts/kafka-local.sh if nothing answers on KAFKA_BROKERS)
 #   stack.sh down    stop only what "up" started (recorded in a state dir)
 #   stack.sh status  one line per service; exit 0 if everything answers, 3 if not
 #
 # Environment (all optional):
-#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/commissions   (host, port, user, password, database)
+#   DATABASE_URL=postgres://commission_engine@127.0.0.1:5432/commissions     the engine's role (runtime): LOGIN only
+#   MIGRATION_DATABASE_URL=postgres://commission_owner@127.0.0.1:5432/commissions
+#                                   the owner (LOGIN CREATEDB), which migrates and owns the database; when only
+#                                   DATABASE_URL is given it is that (one role for both, as the engine reads it)
+#   DATABASE_ADMIN_URL=postgres://postgres@HOST:PORT/postgres      a superuser of the cluster (or a role with
+#                                   CREATEROLE and CREATEDB): creates the roles and the database (with one role
+#                                   for both URLs, that role by default, as before there were two)
+#   (host, port, user, password, database of each; a password in a role's URL is set on that role)
 #   KAFKA_BROKERS=127.0.0.1:9092    comma-separated; the first host:port is checked / started
 #   STACK_STATE_DIR=${TMPDIR:-/tmp}/commission-engine-stack        what "up" started, for "down"
 #   PG_CLUSTER=main                 the Debian cluster (pg_ctlcluster VERSION NAME) started if nothing answers
@@ -26,29 +34,45 @@ KAFKA_STARTED="$STATE/kafka.started"   # holds the env to give kafka-local.sh st
 say() { echo "stack: $*" >&2; }
 die() { echo "stack: ERROR: $*" >&2; exit 1; }
 
-# ---- DATABASE_URL -> PG_HOST PG_PORT PG_USER PG_PASS PG_DB --------------------------------------
-parse_database_url() {
-  local url="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/commissions}"
-  case "$url" in postgres://*|postgresql://*) ;; *) die "DATABASE_URL must start with postgres:// (got: $url)" ;; esac
-  local rest="${url#*://}" creds="" hostport
+# ---- the URLs -> PG_HOST PG_PORT PG_DB, RUNTIME_*/OWNER_*/ADMIN_* (USER, PASS) -------------------------
+urldecode() { local s="${1//+/ }"; printf '%b' "${s//%/\\x}"; }
+
+parse_pg_url() {  # parse_pg_url NAME URL PREFIX: sets ${PREFIX}_HOST _PORT _USER _PASS _DB
+  local name="$1" url="$2" prefix="$3"
+  case "$url" in postgres://*|postgresql://*) ;; *) die "$name must start with postgres:// (got: $url)" ;; esac
+  local rest="${url#*://}" creds="" hostport db="" host port=5432 user="" pass=""
   if [[ "$rest" == *@* ]]; then creds="${rest%%@*}"; rest="${rest#*@}"; fi
   hostport="${rest%%/*}"
-  PG_DB=""
-  if [[ "$rest" == */* ]]; then PG_DB="${rest#*/}"; fi
-  PG_DB="${PG_DB%%\?*}"
-  PG_DB="$(urldecode "$PG_DB")"
-  [ -n "$PG_DB" ] || die "DATABASE_URL has no database name: $url"
-  PG_HOST="${hostport%%:*}"; PG_PORT=5432
-  if [[ "$hostport" == *:* ]]; then PG_PORT="${hostport##*:}"; fi
-  if [ -z "$PG_HOST" ]; then PG_HOST=127.0.0.1; fi
-  [[ "$PG_PORT" =~ ^[0-9]+$ ]] || die "bad port in DATABASE_URL: $url"
-  PG_USER="postgres"; PG_PASS=""
+  if [[ "$rest" == */* ]]; then db="${rest#*/}"; fi
+  db="$(urldecode "${db%%\?*}")"
+  [ -n "$db" ] || die "$name has no database name: $url"
+  host="${hostport%%:*}"
+  if [[ "$hostport" == *:* ]]; then port="${hostport##*:}"; fi
+  if [ -z "$host" ]; then host=127.0.0.1; fi
+  [[ "$port" =~ ^[0-9]+$ ]] || die "bad port in $name: $url"
   if [ -n "$creds" ]; then
-    PG_USER="$(urldecode "${creds%%:*}")"
-    if [[ "$creds" == *:* ]]; then PG_PASS="$(urldecode "${creds#*:}")"; fi
+    user="$(urldecode "${creds%%:*}")"
+    if [[ "$creds" == *:* ]]; then pass="$(urldecode "${creds#*:}")"; fi
+  fi
+  printf -v "${prefix}_HOST" '%s' "$host"; printf -v "${prefix}_PORT" '%s' "$port"; printf -v "${prefix}_DB" '%s' "$db"
+  printf -v "${prefix}_USER" '%s' "${user:-postgres}"; printf -v "${prefix}_PASS" '%s' "$pass"
+}
+
+parse_database_urls() {
+  local runtime_url="${DATABASE_URL:-postgres://commission_engine@127.0.0.1:5432/commissions}"
+  local owner_url="${MIGRATION_DATABASE_URL:-${DATABASE_URL:-postgres://commission_owner@127.0.0.1:5432/commissions}}"
+  parse_pg_url DATABASE_URL "$runtime_url" RUNTIME
+  parse_pg_url MIGRATION_DATABASE_URL "$owner_url" OWNER
+  [ "$OWNER_DB" = "$RUNTIME_DB" ] || die "MIGRATION_DATABASE_URL and DATABASE_URL must name the same database ($OWNER_DB, $RUNTIME_DB)"
+  PG_HOST="$OWNER_HOST"; PG_PORT="$OWNER_PORT"; PG_DB="$OWNER_DB"
+  if [ -n "${DATABASE_ADMIN_URL:-}" ]; then
+    parse_pg_url DATABASE_ADMIN_URL "$DATABASE_ADMIN_URL" ADMIN
+  elif [ "$OWNER_USER" = "$RUNTIME_USER" ]; then  # one role for both: it creates the database, as before the roles
+    ADMIN_HOST="$OWNER_HOST"; ADMIN_PORT="$OWNER_PORT"; ADMIN_USER="$OWNER_USER"; ADMIN_PASS="$OWNER_PASS"; ADMIN_DB=postgres
+  else
+    parse_pg_url DATABASE_ADMIN_URL "postgres://postgres@$PG_HOST:$PG_PORT/postgres" ADMIN
   fi
 }
-urldecode() { local s="${1//+/ }"; printf '%b' "${s//%/\\x}"; }
 
 is_local_host() { case "$1" in 127.*|localhost|::1) return 0 ;; *) return 1 ;; esac; }
 
@@ -62,9 +86,85 @@ pg_answers() {
   fi
 }
 
-psql_admin() {  # psql_admin ARGS...: run psql on the maintenance database as the URL's user
-  PGPASSWORD="$PG_PASS" PGCONNECT_TIMEOUT=5 psql -X -q -v ON_ERROR_STOP=1 \
-    -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres "$@"
+psql_admin() {  # psql_admin ARGS...: run psql as DATABASE_ADMIN_URL (on its database unless -d is given)
+  PGPASSWORD="$ADMIN_PASS" PGCONNECT_TIMEOUT=5 psql -X -q -v ON_ERROR_STOP=1 \
+    -h "$ADMIN_HOST" -p "$ADMIN_PORT" -U "$ADMIN_USER" -d "$ADMIN_DB" "$@"
+}
+
+sql_literal() { printf "'%s'" "${1//\'/\'\'}"; }
+sql_ident() { printf '"%s"' "${1//\"/\"\"}"; }
+
+# ensure_role ROLE PASSWORD ATTRIBUTES WHAT: create the role when missing; set the password given in its URL
+ensure_role() {
+  local role="$1" pass="$2" attributes="$3" what="$4" lit ident
+  lit="$(sql_literal "$role")"; ident="$(sql_ident "$role")"
+  if [ "$(psql_admin -tAc "SELECT 1 FROM pg_roles WHERE rolname = $lit")" = 1 ]; then
+    say "postgres: role $role ($what) exists"
+  else
+    # A concurrent "up" may create it between the check and here: re-check before failing.
+    local err
+    if err="$(psql_admin -c "CREATE ROLE $ident $attributes" 2>&1 >/dev/null)" \
+       || [ "$(psql_admin -tAc "SELECT 1 FROM pg_roles WHERE rolname = $lit")" = 1 ]; then
+      say "postgres: created role $role ($what: $attributes)"
+    else
+      die "postgres: could not create role $role as $ADMIN_USER: $err"
+    fi
+  fi
+  if [ -n "$pass" ]; then psql_admin -c "ALTER ROLE $ident PASSWORD $(sql_literal "$pass")" >/dev/null; fi
+}
+
+# The roles of the two URLs (skipped for the admin itself: one role for everything is the old single-URL setup).
+ensure_roles() {
+  if [ "$OWNER_USER" != "$ADMIN_USER" ]; then
+    ensure_role "$OWNER_USER" "$OWNER_PASS" "LOGIN CREATEDB NOSUPERUSER NOCREATEROLE NOBYPASSRLS NOREPLICATION" "owner, migrates"
+  fi
+  if [ "$RUNTIME_USER" != "$OWNER_USER" ] && [ "$RUNTIME_USER" != "$ADMIN_USER" ]; then
+    ensure_role "$RUNTIME_USER" "$RUNTIME_PASS" "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS NOREPLICATION" "runtime, owns nothing"
+    local lit; lit="$(sql_literal "$RUNTIME_USER")"
+    if [ "$(psql_admin -tAc "SELECT rolsuper OR rolbypassrls OR rolcreaterole FROM pg_roles WHERE rolname = $lit")" = t ]; then
+      say "postgres: WARNING: the runtime role $RUNTIME_USER is a superuser or has BYPASSRLS or CREATEROLE: privileges do not bind it"
+    fi
+  else
+    say "postgres: DATABASE_URL and MIGRATION_DATABASE_URL connect as one role ($RUNTIME_USER): the engine runs as the role that migrates (no runtime role)"
+  fi
+}
+
+# A database created before the roles (owned by another role, e.g. by "up" of an older checkout as postgres): the
+# owner role takes it over, with every table, sequence, view and function of its schema, so that it can migrate
+# and grant. Only as the admin, and not when the owner is a superuser anyway.
+adopt_database() {
+  local db_ident owner_ident owner_lit current
+  db_ident="$(sql_ident "$PG_DB")"; owner_ident="$(sql_ident "$OWNER_USER")"; owner_lit="$(sql_literal "$OWNER_USER")"
+  [ "$(psql_admin -tAc "SELECT rolsuper FROM pg_roles WHERE rolname = $owner_lit")" = f ] || return 0
+  current="$(psql_admin -tAc "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $(sql_literal "$PG_DB")")"
+  local foreign
+  foreign="$(psql_admin -d "$PG_DB" -tAc "SELECT count(*) FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace
+      AND c.relkind IN ('r','p','v','m','f','S') AND pg_get_userbyid(c.relowner) <> $owner_lit")"
+  if [ "$current" = "$OWNER_USER" ] && [ "$foreign" = 0 ]; then return 0; fi
+  say "postgres: database \"$PG_DB\" is owned by $current with $foreign object(s) of other roles: handing it to $OWNER_USER"
+  psql_admin -c "ALTER DATABASE $db_ident OWNER TO $owner_ident" >/dev/null
+  psql_admin -d "$PG_DB" >/dev/null <<SQL
+DO \$\$
+DECLARE item record;
+BEGIN
+  FOR item IN
+    SELECT c.oid::regclass AS name, c.relkind FROM pg_class c
+     WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r','p','v','m','f','S')
+       AND pg_get_userbyid(c.relowner) <> $owner_lit
+       AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a','i')))
+  LOOP
+    EXECUTE format('ALTER %s %s OWNER TO %I',
+      CASE item.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
+      item.name, $owner_lit);
+  END LOOP;
+  FOR item IN
+    SELECT p.oid::regprocedure AS name FROM pg_proc p
+     WHERE p.pronamespace = current_schema()::regnamespace AND pg_get_userbyid(p.proowner) <> $owner_lit
+  LOOP
+    EXECUTE format('ALTER FUNCTION %s OWNER TO %I', item.name, $owner_lit);
+  END LOOP;
+END \$\$;
+SQL
 }
 
 pg_cluster_version() {  # newest version under /etc/postgresql that has the cluster $PG_CLUSTER
@@ -101,16 +201,18 @@ postgres_up() {
   command -v psql >/dev/null 2>&1 || die "postgres: psql is not installed"
   local out
   out="$(psql_admin -tAc 'SELECT 1' 2>&1)" \
-    || die "postgres: cannot connect as $PG_USER to $PG_HOST:$PG_PORT/postgres: $out"
+    || die "postgres: cannot connect as $ADMIN_USER to $ADMIN_HOST:$ADMIN_PORT/$ADMIN_DB (DATABASE_ADMIN_URL): $out"
+  ensure_roles
   if db_exists; then
     say "postgres: database \"$PG_DB\" exists"
+    adopt_database
   else
-    local ident="${PG_DB//\"/\"\"}" err
+    local err
     # A concurrent "up" may create it between the check and here: re-check before failing.
-    if err="$(psql_admin -c "CREATE DATABASE \"$ident\"" 2>&1 >/dev/null)" || db_exists; then
-      say "postgres: created database \"$PG_DB\""
+    if err="$(psql_admin -c "CREATE DATABASE $(sql_ident "$PG_DB") OWNER $(sql_ident "$OWNER_USER")" 2>&1 >/dev/null)" || db_exists; then
+      say "postgres: created database \"$PG_DB\" owned by $OWNER_USER"
     else
-      die "postgres: could not create database \"$PG_DB\" as $PG_USER@$PG_HOST:$PG_PORT: $err"
+      die "postgres: could not create database \"$PG_DB\" as $ADMIN_USER@$ADMIN_HOST:$ADMIN_PORT: $err"
     fi
   fi
 }
@@ -216,7 +318,7 @@ status() {
   return "$rc"
 }
 
-parse_database_url
+parse_database_urls
 parse_kafka_brokers
 case "${1:-}" in
   up)     up ;;

@@ -3,7 +3,7 @@ import { AppConfig, loadConfig } from '@engine/config';
 import { inputTopics, outputTopics } from '@engine/contracts';
 import { RuleSettings } from '@engine/domain';
 import { KafkaGateway } from '@engine/messaging';
-import { dropDatabase, pollUntil, publishMessages, ScenarioMessage, testDatabaseUrl } from '@engine/testing';
+import { dropDatabase, ensureTestRoles, pollUntil, publishMessages, ScenarioMessage, testDatabase, TestDatabase } from '@engine/testing';
 import { Client } from 'pg';
 import { createEngineApp, startEngineApp } from '../../apps/engine/src/engine-app';
 
@@ -17,24 +17,30 @@ export interface HarnessOptions {
 
 /**
  * One engine in this process against the real broker and a fresh real database, with its own topic prefix
- * and consumer group so that test files never see each other's messages.
+ * and consumer group so that test files never see each other's messages. The database is migrated as the owner
+ * role and the engine runs as the runtime role (DATABASE_URL), with only what it is granted, as deployed;
+ * `query` is the cluster's superuser, for setup and inspection.
  */
 export class EngineHarness {
   app?: INestApplication;
   readonly kafka: KafkaGateway;
   readonly db: Client;
   baseUrl = '';
+  private connecting?: Promise<unknown>;
 
-  private constructor(readonly config: AppConfig, private readonly settings?: RuleSettings) {
+  private constructor(readonly config: AppConfig, readonly database: TestDatabase, private readonly settings?: RuleSettings) {
     this.kafka = new KafkaGateway({ brokers: config.kafkaBrokers, clientId: `test-${config.groupId}` });
-    this.db = new Client({ connectionString: config.databaseUrl });
+    this.db = new Client({ connectionString: database.adminUrl });
   }
 
   static async create(options: HarnessOptions): Promise<EngineHarness> {
     const prefix = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}.`;
+    const database = testDatabase(options.label);
+    await ensureTestRoles();
     const config = loadConfig({
       ...process.env,
-      DATABASE_URL: testDatabaseUrl(options.label),
+      DATABASE_URL: database.runtimeUrl,
+      MIGRATION_DATABASE_URL: database.ownerUrl,
       KAFKA_TOPIC_PREFIX: prefix,
       KAFKA_GROUP_ID: `${prefix}commission-engine`,
       HTTP_PORT: '0',
@@ -44,7 +50,7 @@ export class EngineHarness {
       OUTBOX_POLL_INTERVAL_MS: '100',
       ...options.env,
     });
-    const harness = new EngineHarness(config, options.settings);
+    const harness = new EngineHarness(config, database, options.settings);
     await harness.kafka.ensureTopics([...inputTopics(config.topics), ...outputTopics(config.topics)].map((topic) => ({ topic, numPartitions: config.topicPartitions })));
     return harness;
   }
@@ -54,7 +60,14 @@ export class EngineHarness {
     await startEngineApp(this.app, 0);
     const address = this.app.getHttpServer().address();
     this.baseUrl = `http://127.0.0.1:${address.port}`;
-    if (!(this.db as unknown as { _connected?: boolean })._connected) await this.db.connect();
+    await this.connected();
+  }
+
+  /** The superuser client, connected on first use (also by tests that never start the engine). */
+  private async connected(): Promise<Client> {
+    this.connecting ??= this.db.connect();
+    await this.connecting;
+    return this.db;
   }
 
   async stop(): Promise<void> {
@@ -76,13 +89,13 @@ export class EngineHarness {
     await pollUntil(async () => {
       const lag = await this.kafka.lag(this.config.groupId, inputTopics(this.config.topics));
       if (lag.some((l) => l.lag > 0)) return false;
-      const { rows } = await this.db.query('SELECT count(*)::int AS n FROM outbox');
+      const { rows } = await (await this.connected()).query('SELECT count(*)::int AS n FROM outbox');
       return rows[0].n === 0;
     }, timeoutMs, 250, 'the engine to settle (lag 0, outbox empty)');
   }
 
   async query<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return (await this.db.query(sql, params)).rows as T[];
+    return (await (await this.connected()).query(sql, params)).rows as T[];
   }
 
   async dispose(): Promise<void> {

@@ -2,10 +2,10 @@ import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, Clock } from '@engine/config';
 import { RuleSettings } from '@engine/domain';
 import { KafkaGateway } from '@engine/messaging';
-import { openMigratedDataSource, OutboxRepository, ParkedEventRepository } from '@engine/persistence';
+import { openMigratedDataSource, OutboxRepository, ParkedEventRepository, runtimeRoleRisks } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { EngineRuntime } from './engine-runtime.service';
-import { DATA_SOURCE, RULE_SETTINGS } from './engine.tokens';
+import { DATA_SOURCE, RULE_SETTINGS, SHUTDOWN_TIMEOUT_MS } from './engine.tokens';
 import { ExpirySweep } from './expiry/expiry-sweep';
 import { IngestController } from './ingest/ingest.controller';
 import { ApplyEvents } from './ingest/apply-events.use-case';
@@ -16,6 +16,7 @@ import { HealthController } from './observability/health.controller';
 import { MetricsController } from './observability/metrics.controller';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { HeapGovernor } from './memory/heap-governor';
+import { shutdownTimeoutMs } from './shutdown';
 
 /** A parse worker's live heap is a few MB: with HEAP_SOFT_LIMIT_MB set, its own soft limit is this. */
 const PARSE_WORKER_HEAP_SOFT_LIMIT_MB = 32;
@@ -23,6 +24,21 @@ const PARSE_WORKER_HEAP_SOFT_LIMIT_MB = 32;
 /** Worker-thread parsing when compiled (the worker script exists) and asked for; inline otherwise (e.g. under ts-jest). */
 function messageParser(workers: number, heapSoftLimitMb: number): MessageParser {
   return workers > 0 && WorkerParser.available() ? new WorkerParser(workers, heapSoftLimitMb) : new InlineParser();
+}
+
+/**
+ * Migrates as the owner, then connects as the runtime role; says so loudly when that role could alter the ledger
+ * beyond its grants (a superuser, or the tables' owner: one URL for both), which the triggers alone do not stop.
+ */
+async function openRuntimeDataSource(config: AppConfig): Promise<DataSource> {
+  const dataSource = await openMigratedDataSource(config);
+  const risks = await runtimeRoleRisks(dataSource);
+  if (risks.length > 0) {
+    new Logger('Database').warn(
+      `DATABASE_URL: ${risks.join('; ')}. Run the engine as a role that owns nothing and migrate as the owner (MIGRATION_DATABASE_URL; README, "Database roles")`,
+    );
+  }
+  return dataSource;
 }
 
 /** Kafka workers, outbox relay, expiry sweep, health and metrics over one configuration. */
@@ -38,9 +54,10 @@ export class EngineModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: RULE_SETTINGS, useValue: settings },
+        { provide: SHUTDOWN_TIMEOUT_MS, useValue: shutdownTimeoutMs() },
         { provide: Clock, useValue: new Clock(config.engineNow) },
         { provide: EngineMetrics, useValue: new EngineMetrics() },
-        { provide: DATA_SOURCE, useFactory: () => openMigratedDataSource(config.databaseUrl) },
+        { provide: DATA_SOURCE, useFactory: () => openRuntimeDataSource(config) },
         {
           provide: KafkaGateway,
           useFactory: () => new KafkaGateway({ brokers: config.kafkaBrokers, clientId: 'commission-engine', logger: { warn: (m) => kafkaLogger.warn(m), error: (m) => kafkaLogger.error(m) } }),
@@ -94,7 +111,7 @@ export class EngineModule {
         },
         EngineRuntime,
       ],
-      exports: [APP_CONFIG, DATA_SOURCE, Clock, KafkaGateway, EngineMetrics, OutboxRelay, ExpirySweep, ApplyEvents, BatchScheduler, RULE_SETTINGS],
+      exports: [APP_CONFIG, DATA_SOURCE, Clock, KafkaGateway, EngineMetrics, OutboxRelay, ExpirySweep, ApplyEvents, BatchScheduler, RULE_SETTINGS, EngineRuntime, SHUTDOWN_TIMEOUT_MS],
     };
   }
 }

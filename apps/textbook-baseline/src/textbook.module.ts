@@ -18,7 +18,7 @@ const DATA_SOURCE = Symbol('DATA_SOURCE');
   controllers: [TextbookController],
   providers: [
     { provide: APP_CONFIG, useFactory: () => loadConfig() },
-    { provide: DATA_SOURCE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => openMigratedDataSource(config.databaseUrl) },
+    { provide: DATA_SOURCE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => openMigratedDataSource(config) },
     { provide: KafkaGateway, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new KafkaGateway({ brokers: config.kafkaBrokers, clientId: 'textbook-baseline' }) },
     { provide: EngineMetrics, useValue: new EngineMetrics() },
     {

@@ -16,10 +16,10 @@ describe('loadConfig', () => {
     expect(config.partnerEnrollment).toBe('open');
   });
 
-  it('connects as the runtime role and migrates as the owner; a DATABASE_URL given alone is both', () => {
+  it('defaults to CONTRACT §1\'s single URL for both; a DATABASE_URL given alone is both; two URLs split the roles', () => {
     expect(loadConfig({})).toMatchObject({
-      databaseUrl: 'postgres://commission_engine@127.0.0.1:5432/commissions',
-      migrationDatabaseUrl: 'postgres://commission_owner@127.0.0.1:5432/commissions',
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/commissions',
+      migrationDatabaseUrl: 'postgres://postgres@127.0.0.1:5432/commissions',
     });
     expect(loadConfig({ DATABASE_URL: 'postgres://postgres@db:5432/c1' })).toMatchObject({
       databaseUrl: 'postgres://postgres@db:5432/c1', migrationDatabaseUrl: 'postgres://postgres@db:5432/c1',
@@ -36,6 +36,15 @@ describe('loadConfig', () => {
     expect(config.programsFile).toBe('programs/example.json');
     expect(config.partnerEnrollment).toBe('approval');
     expect(() => loadConfig({ PARTNER_ENROLLMENT: 'closed' })).toThrow(/PARTNER_ENROLLMENT must be open or approval/);
+  });
+
+  it('reads the optional METRICS_TOKEN (16 printable characters or more) without echoing it', () => {
+    expect(loadConfig({}).metricsToken).toBeNull();
+    expect(loadConfig({ METRICS_TOKEN: 'scrape-token-0123456789' }).metricsToken).toBe('scrape-token-0123456789');
+    for (const token of ['short-token', 'has a space in it 0123']) {
+      expect(() => loadConfig({ METRICS_TOKEN: token })).toThrow(/METRICS_TOKEN must be at least 16 printable ASCII characters/);
+      expect(() => loadConfig({ METRICS_TOKEN: token })).not.toThrow(token);
+    }
   });
 
   it('reads integers and the topic prefix', () => {

@@ -6,9 +6,14 @@ import { EnvDto } from './env.dto';
 /** Validated, typed configuration of one engine process. */
 export interface AppConfig {
   kafkaBrokers: string[];
+  /** the engine's runtime connection: a role that owns nothing and holds only the rights it uses (docs/GUARANTEES.md, "Database roles") */
   databaseUrl: string;
+  /** the connection migrations run on: the role that owns the schema (DATABASE_URL when only that is given) */
+  migrationDatabaseUrl: string;
   httpPort: number;
   apiKeys: string;
+  /** when set, GET /metrics requires `Authorization: Bearer <token>` (401 otherwise); null: /metrics is public */
+  metricsToken: string | null;
   /** frozen engine clock (epoch ms), or null for the wall clock */
   engineNow: number | null;
   topicPartitions: number;
@@ -35,8 +40,6 @@ export interface AppConfig {
   programsFile: string | null;
   /** how a partner with no partner events counts (CONTRACT §9): `open` as APPROVED in group default, `approval` not */
   partnerEnrollment: PartnerEnrollment;
-  /** how far (ms) an event's time may be ahead of the engine clock before it is refused as EVENT_IN_FUTURE (CONTRACT §2) */
-  futureToleranceMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -66,36 +69,46 @@ const DEFAULTS: Record<string, string> = {
   HEAP_GROWING_PERCENT: '100',
   STATISTICS_INTERVAL_MS: '2000',
   PARTNER_ENROLLMENT: 'open',
-  FUTURE_TOLERANCE: '24h',
 };
 const INTEGERS = ['PARSE_WORKERS', 'WORKING_SET_MAX_ENTRIES', 'INGEST_MAX_ATTEMPTS', 'HEAP_SOFT_LIMIT_MB', 'HEAP_GROWING_PERCENT', 'STATISTICS_INTERVAL_MS', 'HTTP_PORT', 'TOPIC_PARTITIONS', 'EXPIRY_SWEEP_INTERVAL_MS', 'OUTBOX_POLL_INTERVAL_MS', 'PARTITIONS_CONSUMED_CONCURRENTLY', 'CONSUMER_MAX_BYTES'];
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+function given(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
 
-/** `24h`, `90m`, `30s`, `500ms`, `2d` (validated by EnvDto) in milliseconds. */
-function durationMs(text: string): number {
-  const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(text)!;
-  return Number(amount) * UNIT_MS[unit];
+/** The database a postgres:// URL names (validated by EnvDto). */
+function databaseName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
 }
 
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw: Record<string, unknown> = {};
-  for (const key of Object.keys(DEFAULTS).concat(['API_KEYS', 'ENGINE_NOW', 'KAFKA_TOPIC_PREFIX', 'PROGRAMS_FILE'])) {
+  for (const key of Object.keys(DEFAULTS).concat(['API_KEYS', 'ENGINE_NOW', 'KAFKA_TOPIC_PREFIX', 'PROGRAMS_FILE', 'METRICS_TOKEN'])) {
     const value = env[key] === undefined || env[key] === '' ? DEFAULTS[key] : env[key];
     if (value === undefined) continue;
     raw[key] = INTEGERS.includes(key) && /^-?\d+$/.test(value) ? Number(value) : value;
   }
+  // Migrations run as the owner. A DATABASE_URL given alone is also the migration URL: one role for both, which then
+  // owns the tables (the engine warns at start that its connection could alter the ledger).
+  raw.MIGRATION_DATABASE_URL = given(env.MIGRATION_DATABASE_URL) ?? raw.DATABASE_URL;
   const dto = Object.assign(new EnvDto(), raw);
   const errors = validateSync(dto);
   if (errors.length > 0) {
     throw new ConfigError(`invalid environment: ${errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; ')}`);
   }
+  if (databaseName(dto.MIGRATION_DATABASE_URL) !== databaseName(dto.DATABASE_URL)) {
+    throw new ConfigError(
+      `invalid environment: MIGRATION_DATABASE_URL and DATABASE_URL must name the same database (${databaseName(dto.MIGRATION_DATABASE_URL)} ≠ ${databaseName(dto.DATABASE_URL)})`,
+    );
+  }
   return {
     kafkaBrokers: dto.KAFKA_BROKERS.split(','),
     databaseUrl: dto.DATABASE_URL,
+    migrationDatabaseUrl: dto.MIGRATION_DATABASE_URL,
     httpPort: dto.HTTP_PORT,
     apiKeys: dto.API_KEYS ?? '',
+    metricsToken: dto.METRICS_TOKEN ?? null,
     engineNow: dto.ENGINE_NOW ? parseRfc3339(dto.ENGINE_NOW) : null,
     topicPartitions: dto.TOPIC_PARTITIONS,
     expirySweepIntervalMs: dto.EXPIRY_SWEEP_INTERVAL_MS,
@@ -113,6 +126,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     statisticsIntervalMs: dto.STATISTICS_INTERVAL_MS,
     programsFile: dto.PROGRAMS_FILE ?? null,
     partnerEnrollment: dto.PARTNER_ENROLLMENT as PartnerEnrollment,
-    futureToleranceMs: durationMs(dto.FUTURE_TOLERANCE),
   };
 }

@@ -9,11 +9,17 @@ export class EnvDto {
   @IsString() @Matches(/^postgres(ql)?:\/\/.+\/[^/?]+/, { message: 'DATABASE_URL must be postgres://user@host:port/database' })
   DATABASE_URL: string;
 
+  @IsString() @Matches(/^postgres(ql)?:\/\/.+\/[^/?]+/, { message: 'MIGRATION_DATABASE_URL must be postgres://user@host:port/database' })
+  MIGRATION_DATABASE_URL: string;
+
   @IsInt() @Min(0) @Max(65535)
   HTTP_PORT: number;
 
   @IsOptional() @IsString()
   API_KEYS?: string;
+
+  @IsOptional() @IsString() @Matches(/^[\x21-\x7e]{16,}$/, { message: 'METRICS_TOKEN must be at least 16 printable ASCII characters without spaces' })
+  METRICS_TOKEN?: string;
 
   @IsOptional() @Validate(IsRfc3339, { message: 'ENGINE_NOW must be an ISO-8601 / RFC 3339 timestamp' })
   ENGINE_NOW?: string;
@@ -59,9 +65,6 @@ export class EnvDto {
 
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: string;
-
-  @IsString() @Matches(/^\d{1,9}(ms|s|m|h|d)$/, { message: 'FUTURE_TOLERANCE must be a duration such as 24h, 90m, 30s, 500ms or 2d' })
-  FUTURE_TOLERANCE: string;
 
   @IsOptional() @IsString()
   PROGRAMS_FILE?: string;

@@ -1,7 +1,7 @@
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { KafkaGateway } from './kafka-gateway';
-import { InboundBatch, RunningConsumer } from './message';
+import { ConsumerLease, InboundBatch, RunningConsumer } from './message';
 
 /** The pattern a controller subscribes to with `@EventPattern(INPUT_BATCH)` to receive whole partition batches. */
 export const INPUT_BATCH = 'commission-engine.input-batch';
@@ -19,7 +19,10 @@ export interface KafkaBatchServerOptions {
 
 /**
  * A NestJS custom transport over kafkajs `eachBatch` (the stock Kafka transport consumes one message at a time
- * with auto-commit). One handler call per partition batch; offsets are committed after it resolves.
+ * with auto-commit). One handler call per partition batch, `(batch, lease)`: the handler gets the batch as its
+ * payload and the consumer's lease (heartbeats, whether it still holds its partitions) as its context (`@Ctx()`).
+ * Offsets are committed after the `applied` it returns resolves. `close()` stops fetching, waits for the batches
+ * taken (see `RunningConsumer.stop`) and leaves the group.
  */
 export class KafkaBatchServer extends Server implements CustomTransportStrategy {
   private consumer?: RunningConsumer;
@@ -36,7 +39,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
         topics: this.options.topics,
         partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
         maxBytes: this.options.maxBytes,
-        handle: (batch) => this.dispatch(batch),
+        handle: (batch, lease) => this.dispatch(batch, lease),
         onError: this.options.onError,
         onRecovered: this.options.onRecovered,
         onCommitError: this.options.onCommitError,
@@ -48,10 +51,10 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
   }
 
   /** Hands the batch to the handler; its result's `applied` (if any) gates the offset commit. */
-  private async dispatch(batch: InboundBatch): Promise<{ applied: Promise<unknown> }> {
+  private async dispatch(batch: InboundBatch, lease: ConsumerLease): Promise<{ applied: Promise<unknown> }> {
     const handler = this.getHandlerByPattern(INPUT_BATCH);
     if (!handler) throw new Error(`no @EventPattern('${INPUT_BATCH}') handler is registered`);
-    let result = await handler(batch);
+    let result = await handler(batch, lease);
     if (isObservable(result)) result = await lastValueFrom(result, { defaultValue: undefined });
     const applied = (result as { applied?: Promise<unknown> } | undefined)?.applied;
     return { applied: applied ?? Promise.resolve() };

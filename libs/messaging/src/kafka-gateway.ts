@@ -1,9 +1,10 @@
 import { assertKafkajsDropIns } from './kafkajs/install-fast-paths'; // before kafkajs itself is loaded
-import { Admin, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, AssignerProtocol, Kafka, logLevel, Producer } from 'kafkajs';
 import { createMurmur2Partitioner } from './kafkajs/murmur2-partitioner';
 import { CoalescedOffsetCommits } from './offset-commits';
 import {
-  BatchConsumerOptions, InboundBatch, InboundMessage, MessageProducer, OutboundMessage, PartitionLag, PartitionOffset, RunningConsumer, TopicSpec,
+  BatchConsumerOptions, ConsumerLease, DrainReport, GroupDescription, InboundBatch, InboundMessage, MessageProducer, OutboundMessage, PartitionLag,
+  PartitionOffset, RunningConsumer, TopicSpec,
 } from './message';
 
 export interface KafkaGatewayOptions {
@@ -13,6 +14,26 @@ export interface KafkaGatewayOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Consumer-group timing. The coordinator evicts a member that sent no heartbeat for SESSION_TIMEOUT_MS (its
+ * partitions move); kafkajs sends heartbeats only between batches and when `eachBatch` asks, so whatever holds a
+ * batch longer than that (the scheduler waiting for the database) heartbeats through the ConsumerLease. In a
+ * rebalance, each member has REBALANCE_TIMEOUT_MS to rejoin, i.e. to hand back what it holds and return from
+ * `eachBatch`: the lease turns inactive as soon as a heartbeat is answered "rebalancing".
+ */
+const SESSION_TIMEOUT_MS = 30_000;
+const HEARTBEAT_INTERVAL_MS = 1_000;
+const REBALANCE_TIMEOUT_MS = 60_000;
+/** Heartbeat answers meaning this member must rejoin the group before it goes on. */
+const REJOIN_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'NOT_COORDINATOR', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID']);
+
+/** Resolves when `work` settles or at `deadline` (epoch ms), whichever comes first. */
+async function until(deadline: number, work: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.then(() => undefined, () => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))]);
+  clearTimeout(timer);
+}
 
 /**
  * Bytes of messages per produce request. kafkajs writes one record batch per partition and never splits it, and
@@ -60,8 +81,7 @@ export class KafkaGateway {
   private readonly kafka: Kafka;
   private admin?: Admin;
   private producer?: Producer;
-  private readonly consumers: Consumer[] = [];
-  private readonly subscriptions = new Map<Consumer, string[]>();
+  private readonly consumers = new Set<RunningConsumer>();
 
   constructor(private readonly options: KafkaGatewayOptions) {
     assertKafkajsDropIns(); // refuses to run kafkajs without our drop-ins, or another kafkajs version
@@ -162,23 +182,53 @@ export class KafkaGateway {
 
   /**
    * A consumer-group member that hands each fetched partition batch to `handle` and commits the offset after
-   * it resolves (so after the database commit; one request for the batches a transaction applied together). A
-   * failing batch is retried with backoff, heartbeating, and is dropped from this member when the group rebalances
-   * (its new owner starts from the committed offset).
+   * `applied` resolves (so after the database commit; one request for the batches a transaction applied together).
+   * A failing `handle` is retried with backoff, heartbeating; a batch is given back (not taken, its offset not
+   * committed) when the member stops or must rejoin the group, and its partition's owner reads it again. An offset
+   * is committed only while this member still holds the partition.
    */
   async runBatchConsumer(options: BatchConsumerOptions): Promise<RunningConsumer> {
     const consumer = this.kafka.consumer({
       groupId: options.groupId,
       maxBytes: options.maxBytes,
       maxBytesPerPartition: Math.max(1024 * 1024, Math.floor(options.maxBytes / 2)),
-      sessionTimeout: 30_000,
-      heartbeatInterval: 1_000,
+      sessionTimeout: SESSION_TIMEOUT_MS,
+      rebalanceTimeout: REBALANCE_TIMEOUT_MS,
+      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
       // a short fetch wait lets a rebalance or a shutdown proceed quickly; data still returns as soon as it exists
       maxWaitTimeInMs: 500,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 },
     });
-    this.consumers.push(consumer);
-    this.subscriptions.set(consumer, options.topics);
+    let stopping = false;
+    let rejoining = false;
+    let stopped: Promise<DrainReport> | null = null;
+    let beat: (() => Promise<void>) | null = null; // kafkajs' heartbeat (any batch's: they all go to the same group member)
+    let assigned = new Set<string>();
+    const at = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      rejoining = false;
+      assigned = new Set(Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => at(topic, p))));
+    });
+    consumer.on(consumer.events.HEARTBEAT, () => (rejoining = false)); // a stale "rebalancing" answer is over
+    const lease: ConsumerLease = {
+      heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+      get active() {
+        return !stopping && !rejoining;
+      },
+      heartbeat: async () => {
+        try {
+          await beat?.();
+        } catch (error) {
+          if (REJOIN_ERRORS.has((error as { type?: string }).type ?? '')) rejoining = true;
+        }
+      },
+    };
+    // what drain() waits for: `handle` calls in progress, and the commit of every batch taken
+    const pending = new Set<Promise<unknown>>();
+    const track = (work: Promise<unknown>) => {
+      pending.add(work);
+      void work.finally(() => pending.delete(work)).catch(() => undefined);
+    };
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics, fromBeginning: true });
     const commits = new CoalescedOffsetCommits((offsets) => consumer.commitOffsets(offsets), (error) => options.onCommitError?.(error));
@@ -187,7 +237,9 @@ export class KafkaGateway {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+        beat = heartbeat;
+        const givenBack = () => stopping || rejoining || !isRunning() || isStale();
+        if (batch.messages.length === 0 || givenBack()) return;
         const inbound: InboundBatch = {
           topic: batch.topic,
           partition: batch.partition,
@@ -199,32 +251,57 @@ export class KafkaGateway {
         };
         let applied: Promise<unknown> | undefined;
         for (let attempt = 1; !applied; attempt++) {
-          if (!isRunning() || isStale()) return;
+          if (givenBack()) return;
+          const taking = options.handle(inbound, lease);
+          track(taking);
           try {
-            ({ applied } = await options.handle(inbound));
+            ({ applied } = await taking);
             if (attempt > 1) options.onRecovered?.();
           } catch (error) {
+            if (givenBack()) return; // refused because the lease ended: read again by the partition's owner
             options.onError?.(error, attempt);
             await sleep(Math.min(200 * 2 ** Math.min(attempt, 5), 5_000));
-            await heartbeat().catch(() => undefined);
+            await lease.heartbeat();
           }
         }
         // The fetch position moves on now; the committed offset only once the batch is durably applied. A member
-        // that lost the partition meanwhile does not commit (its successor re-reads; the database dedupes).
+        // that lost the partition meanwhile does not commit (its successor re-reads; the database dedupes), and a
+        // batch that was not applied (refused at shutdown) is not committed either.
         const last = batch.messages[batch.messages.length - 1].offset;
         resolveOffset(last);
         const offset = (BigInt(last) + 1n).toString();
-        applied
-          .then(() => commits.add(batch.topic, batch.partition, offset, () => isRunning() && !isStale()))
-          .catch((error) => options.onCommitError?.(error));
-        await heartbeat().catch(() => undefined);
+        const owned = () => isRunning() && !isStale() && assigned.has(at(batch.topic, batch.partition));
+        track(applied.then(() => commits.add(batch.topic, batch.partition, offset, owned), () => undefined));
+        await lease.heartbeat();
       },
     });
-    return {
-      stop: async () => {
-        await consumer.disconnect();
+    const running: RunningConsumer = {
+      pause: () => {
+        if (stopping) return;
+        stopping = true;
+        try {
+          consumer.pause(options.topics.map((topic) => ({ topic })));
+        } catch {
+          // not running
+        }
       },
+      drain: async (timeoutMs: number): Promise<DrainReport> => {
+        const deadline = Date.now() + timeoutMs;
+        while (pending.size > 0 && Date.now() < deadline) await until(deadline, Promise.allSettled([...pending]));
+        await until(deadline, commits.flushed());
+        return { unsettled: pending.size, uncommitted: commits.uncommitted };
+      },
+      stop: (drainTimeoutMs = 10_000): Promise<DrainReport> =>
+        (stopped ??= (async () => {
+          running.pause();
+          const report = await running.drain(drainTimeoutMs);
+          this.consumers.delete(running);
+          await consumer.disconnect(); // leaves the group: its partitions move at once
+          return report;
+        })()),
     };
+    this.consumers.add(running);
+    return running;
   }
 
   /** Consumer lag per partition of `topics` for `groupId` (high watermark − committed offset). */
@@ -299,23 +376,41 @@ export class KafkaGateway {
     return [...messages.values()];
   }
 
-  /** Stops fetching (graceful shutdown: lets what was taken be applied and committed first). */
-  pauseConsumers(): void {
-    for (const consumer of this.consumers) {
-      try {
-        consumer.pause((this.subscriptions.get(consumer) ?? []).map((topic) => ({ topic })));
-      } catch {
-        // not running
-      }
-    }
+  /** The group's state and who holds which partitions, as its coordinator says. */
+  async describeGroup(groupId: string): Promise<GroupDescription> {
+    const admin = await this.getAdmin();
+    const { groups } = await admin.describeGroups([groupId]);
+    const group = groups[0];
+    return {
+      groupId,
+      state: group?.state ?? 'Dead',
+      members: (group?.members ?? []).map((m) => ({
+        memberId: m.memberId,
+        clientId: m.clientId,
+        host: m.clientHost,
+        assignment: m.memberAssignment.length > 0 ? (AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {}) : {},
+      })),
+    };
   }
 
-  async stopConsumers(): Promise<void> {
-    await Promise.allSettled(this.consumers.splice(0).map((c) => c.disconnect()));
+  /** Graceful shutdown, step 1: every consumer stops fetching; batches fetched and not yet taken are given back. */
+  pauseConsumers(): void {
+    for (const consumer of this.consumers) consumer.pause();
+  }
+
+  /** Step 2: waits (at most `timeoutMs`) until the batches taken are settled and the applied ones' offsets committed. */
+  async drainConsumers(timeoutMs: number): Promise<DrainReport> {
+    const reports = await Promise.all([...this.consumers].map((c) => c.drain(timeoutMs)));
+    return reports.reduce((a, b) => ({ unsettled: a.unsettled + b.unsettled, uncommitted: a.uncommitted + b.uncommitted }), { unsettled: 0, uncommitted: 0 });
+  }
+
+  /** Step 3: leaves the groups (after draining each for at most `drainTimeoutMs`) and disconnects. */
+  async stopConsumers(drainTimeoutMs = 10_000): Promise<void> {
+    await Promise.allSettled([...this.consumers].map((c) => c.stop(drainTimeoutMs)));
   }
 
   async close(): Promise<void> {
-    await this.stopConsumers();
+    await this.stopConsumers(0);
     await this.producer?.disconnect().catch(() => undefined);
     await this.admin?.disconnect().catch(() => undefined);
     this.producer = undefined;

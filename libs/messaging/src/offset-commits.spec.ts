@@ -76,4 +76,26 @@ describe('CoalescedOffsetCommits', () => {
     await turn();
     expect(requests).toHaveLength(1); // nothing left to commit: no empty request
   });
+
+  it('flushed() resolves once every offset added so far was committed, including the ones added during a commit', async () => {
+    const requests: PartitionOffset[][] = [];
+    let release: () => void = () => undefined;
+    const commits = new CoalescedOffsetCommits(async (offsets) => {
+      requests.push(offsets);
+      if (requests.length === 1) await new Promise<void>((resolve) => (release = resolve));
+    });
+    await commits.flushed(); // nothing added: at once
+    commits.add('t', 0, '5');
+    let done = false;
+    const flushed = commits.flushed().then(() => (done = true));
+    await turn();
+    commits.add('t', 1, '3'); // during the first request
+    expect(commits.uncommitted).toBe(2);
+    await turn();
+    expect(done).toBe(false);
+    release();
+    await flushed;
+    expect(requests).toEqual([[{ topic: 't', partition: 0, offset: '5' }], [{ topic: 't', partition: 1, offset: '3' }]]);
+    expect(commits.uncommitted).toBe(0);
+  });
 });

@@ -10,7 +10,9 @@ import { PartitionOffset } from './message';
  */
 export class CoalescedOffsetCommits {
   private readonly pending = new Map<string, { offset: PartitionOffset; owned: () => boolean }>();
-  private flushing = false;
+  private flushing: Promise<void> | null = null;
+  /** offsets in the request being made */
+  private sending = 0;
 
   constructor(
     private readonly commit: (offsets: PartitionOffset[]) => Promise<void>,
@@ -21,10 +23,17 @@ export class CoalescedOffsetCommits {
     const key = `${topic}\u0000${partition}`;
     const queued = this.pending.get(key);
     if (!queued || BigInt(offset) > BigInt(queued.offset.offset)) this.pending.set(key, { offset: { topic, partition, offset }, owned });
-    if (!this.flushing) {
-      this.flushing = true;
-      void this.flush();
-    }
+    if (!this.flushing) this.flushing = this.flush();
+  }
+
+  /** Offsets added and not yet committed (or refused): queued, or in the request being made. */
+  get uncommitted(): number {
+    return this.pending.size + this.sending;
+  }
+
+  /** Resolves once every offset added so far has had its commit request answered (shutdown). */
+  async flushed(): Promise<void> {
+    while (this.flushing) await this.flushing;
   }
 
   private async flush(): Promise<void> {
@@ -33,12 +42,15 @@ export class CoalescedOffsetCommits {
       const offsets = [...this.pending.values()].filter((p) => p.owned()).map((p) => p.offset);
       this.pending.clear();
       if (offsets.length === 0) continue;
+      this.sending = offsets.length;
       try {
         await this.commit(offsets);
       } catch (error) {
         this.onError(error);
+      } finally {
+        this.sending = 0;
       }
     }
-    this.flushing = false;
+    this.flushing = null;
   }
 }

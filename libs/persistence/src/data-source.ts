@@ -1,6 +1,7 @@
-import { Client } from 'pg';
+import { Client, defaults as pgDefaults } from 'pg';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from './migrations';
+import { Queryable } from './queryable';
 
 /** The one DataSource shape shared by the engine, the API and the migration command. Never `synchronize`. */
 export function createDataSource(databaseUrl: string, poolSize = 10): DataSource {
@@ -37,23 +38,107 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   }
 }
 
-/** Creates the database if needed and applies pending migrations; returns the initialised DataSource. */
-export async function openMigratedDataSource(databaseUrl: string, poolSize = 10): Promise<DataSource> {
-  await ensureDatabase(databaseUrl);
-  const dataSource = createDataSource(databaseUrl, poolSize);
+/** The two connections of a deployment (AppConfig has both): the runtime role's and the owner's, which migrates. */
+export interface DatabaseUrls {
+  /** the engine's connection: a role that owns nothing */
+  databaseUrl: string;
+  /** the owner's connection, for migrations (default: databaseUrl, one role for both) */
+  migrationDatabaseUrl?: string;
+}
+
+/** The role a postgres:// URL connects as (pg's default user when the URL names none). */
+export function roleOfUrl(databaseUrl: string): string {
+  const user = decodeURIComponent(new URL(databaseUrl).username);
+  return user !== '' ? user : process.env.PGUSER ?? String(pgDefaults.user ?? '');
+}
+
+/**
+ * Creates the database if needed (as the owner, who then owns it) and applies pending migrations on the owner's
+ * connection, one migrator at a time across processes. Then, when `runtimeUrl` connects as another role, grants
+ * that role exactly what `runtime_privilege` lists (migration 1764979200000-least-privilege), at every run: a
+ * renamed runtime role or a right granted by hand is set right. Returns the migrations applied by this call.
+ */
+export async function migrateDatabase(migrationUrl: string, runtimeUrl?: string): Promise<string[]> {
+  await ensureDatabase(migrationUrl).catch((error) => explainRefusal(error, migrationUrl));
+  const dataSource = createDataSource(migrationUrl, 1);
   await dataSource.initialize();
+  try {
+    return await migrateOn(dataSource, migrationUrl, runtimeUrl);
+  } finally {
+    await dataSource.destroy().catch(() => undefined);
+  }
+}
+
+async function migrateOn(dataSource: DataSource, migrationUrl: string, runtimeUrl?: string): Promise<string[]> {
   // One migrator at a time across processes: a session lock held on a connection of its own, outside the pool (a
   // pooled one would leave a pool of one no connection to migrate with: `npm run migrate` waited forever).
-  const lock = new Client({ connectionString: databaseUrl });
+  const lock = new Client({ connectionString: migrationUrl });
   try {
     await lock.connect();
     await lock.query('SELECT pg_advisory_lock(727001)');
-    await dataSource.runMigrations({ transaction: 'each' });
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    if (runtimeUrl !== undefined) {
+      const runtimeRole = roleOfUrl(runtimeUrl);
+      const [{ me }]: { me: string }[] = await dataSource.query('SELECT current_user AS me');
+      if (runtimeRole !== me) await dataSource.query('SELECT grant_runtime_privileges($1)', [runtimeRole]);
+    }
+    return applied.map((m) => m.name);
   } catch (error) {
-    await dataSource.destroy().catch(() => undefined);
-    throw error;
+    return explainRefusal(error, migrationUrl);
   } finally {
     await lock.end().catch(() => undefined); // ends the session, and with it the lock
   }
+}
+
+/** A refusal (42501) while creating or migrating the database says which role tried and which one should. */
+function explainRefusal(error: unknown, migrationUrl: string): never {
+  if ((error as { code?: string }).code === '42501') {
+    (error as Error).message =
+      `${(error as Error).message} (as ${roleOfUrl(migrationUrl)}: creating and migrating the database need its owner, MIGRATION_DATABASE_URL)`;
+  }
+  throw error;
+}
+
+/**
+ * Creates the database if needed, applies pending migrations as the owner (`migrationDatabaseUrl`), and returns an
+ * initialised DataSource on the runtime connection (`databaseUrl`). A URL given alone is both (one role).
+ */
+export async function openMigratedDataSource(urls: string | DatabaseUrls, poolSize = 10): Promise<DataSource> {
+  const { databaseUrl, migrationDatabaseUrl = databaseUrl } = typeof urls === 'string' ? { databaseUrl: urls } : urls;
+  if (migrationDatabaseUrl !== databaseUrl) {
+    await migrateDatabase(migrationDatabaseUrl, databaseUrl);
+    const dataSource = createDataSource(databaseUrl, poolSize);
+    await dataSource.initialize();
+    return dataSource;
+  }
+  await ensureDatabase(databaseUrl).catch((error) => explainRefusal(error, databaseUrl));
+  const dataSource = createDataSource(databaseUrl, poolSize);
+  await dataSource.initialize();
+  try {
+    await migrateOn(dataSource, databaseUrl);
+  } catch (error) {
+    await dataSource.destroy().catch(() => undefined);
+    throw error;
+  }
   return dataSource;
+}
+
+/**
+ * What the role of a runtime connection could do to the ledger beyond its grants: empty for a role that owns
+ * nothing and cannot set the triggers aside (the engine logs anything else at start).
+ */
+export async function runtimeRoleRisks(q: Queryable): Promise<string[]> {
+  const [row]: { role: string; superuser: boolean; bypassrls: boolean; owns: string | null; edits: boolean }[] = await q.query(`
+    SELECT current_user AS role, r.rolsuper AS superuser, r.rolbypassrls AS bypassrls,
+           (SELECT string_agg(DISTINCT pg_get_userbyid(c.relowner), ', ') FROM pg_class c
+             WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') AND pg_has_role(c.relowner, 'USAGE')) AS owns,
+           coalesce(has_table_privilege('ledger_entry', 'UPDATE') OR has_table_privilege('ledger_entry', 'DELETE')
+                    OR has_table_privilege('ledger_entry', 'TRUNCATE'), false) AS edits
+      FROM pg_roles r WHERE r.rolname = current_user`);
+  const risks: string[] = [];
+  if (row.superuser) risks.push(`${row.role} is a superuser (it can disable the triggers or set session_replication_role)`);
+  else if (row.owns) risks.push(`${row.role} owns the tables (as ${row.owns}): it can disable or drop their triggers`);
+  if (!row.superuser && row.edits) risks.push(`${row.role} holds UPDATE, DELETE or TRUNCATE on ledger_entry`);
+  if (!row.superuser && row.bypassrls) risks.push(`${row.role} has BYPASSRLS`);
+  return risks;
 }

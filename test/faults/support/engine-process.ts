@@ -31,7 +31,7 @@ export class EngineProcess {
   private tail: string[] = [];
   private starts = 0;
   port = 0;
-  /** 'batch failed / transaction failed (attempt n), retrying' warnings seen over every incarnation */
+  /** 'batch failed (attempt n)' and 'transaction of k message(s) failed (attempt n)' warnings seen over every incarnation */
   batchRetries = 0;
   /** every incarnation's exit: signal or code */
   readonly exits: string[] = [];
@@ -78,7 +78,7 @@ export class EngineProcess {
       for (const line of text.split('\n')) {
         if (line.trim() === '') continue;
         this.tail.push(line);
-        if (/(batch|transaction) failed \(attempt \d+\)/.test(line)) this.batchRetries++;
+        if (/(batch|transaction)( of \d+ message\(s\))? failed \(attempt \d+\)/.test(line)) this.batchRetries++;
       }
       if (this.tail.length > 400) this.tail.splice(0, this.tail.length - 200);
     };
@@ -107,6 +107,32 @@ export class EngineProcess {
   async stop(timeoutMs = 60_000): Promise<void> {
     if (!this.alive) return;
     await this.signal('SIGTERM', timeoutMs).catch(() => this.signal('SIGKILL'));
+  }
+
+  /**
+   * SIGTERM, and how the process ended: its exit code (null if a signal ended it) or signal, and how long it took.
+   * Rejects if it is still running after `timeoutMs` (then SIGKILLs it).
+   */
+  async terminate(timeoutMs = 60_000): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }> {
+    const child = this.child;
+    if (!child || !this.alive) throw new Error(`${this.name} is not running`);
+    const started = Date.now();
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>((resolve) =>
+      child.once('close', (code, signal) => resolve({ code, signal, ms: Date.now() - started })), // after its output was read
+    );
+    child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        exited,
+        new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${this.name} still running ${timeoutMs} ms after SIGTERM`)), timeoutMs); }),
+      ]);
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async restart(): Promise<void> {

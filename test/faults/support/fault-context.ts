@@ -79,6 +79,7 @@ export class FaultContext {
   engineEnv(extra: Record<string, string> = {}): Record<string, string> {
     return {
       DATABASE_URL: this.databaseUrl,
+      MIGRATION_DATABASE_URL: '', // one URL (the cluster's superuser) for both, whatever the shell exports
       KAFKA_BROKERS: this.brokers.join(','),
       KAFKA_TOPIC_PREFIX: this.prefix,
       KAFKA_GROUP_ID: this.groupId,

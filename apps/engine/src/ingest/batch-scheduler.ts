@@ -1,5 +1,5 @@
 import { DlqCode, TOPICS, Topics } from '@engine/contracts';
-import { InboundBatch, InboundMessage } from '@engine/messaging';
+import { ConsumerLease, InboundBatch, InboundMessage } from '@engine/messaging';
 import { ParkedEventRecord } from '@engine/persistence';
 import { AppliedReport, IngestMessage } from './apply-events.use-case';
 import { InlineParser, MessageParser } from './message-parser';
@@ -25,6 +25,11 @@ export interface BatchSchedulerOptions {
   maxAttempts?: number;
   /** back-off after the n-th failure: 100 ms × 2^n, at most this */
   maxBackoffMs?: number;
+  /**
+   * how often the consumers whose batches the scheduler holds are told it is alive, while a transaction runs or is
+   * retried and while batches wait for room (default: the shortest interval their leases ask for, at most 1 s)
+   */
+  heartbeatIntervalMs?: number;
   /** every committed group, with its messages' topics and sizes */
   onCommitted?: (report: BatchReport, batches: readonly InboundBatch[], startedNs: bigint) => void;
   onFailure?: (error: unknown, attempt: number, messages: number) => void;
@@ -34,11 +39,59 @@ export interface BatchSchedulerOptions {
 interface Queued {
   batch: InboundBatch;
   messages: IngestMessage[];
+  lease?: ConsumerLease;
   resolve: (report: BatchReport) => void;
   reject: (error: unknown) => void;
 }
 
+/** A batch parsed and waiting for room in the queue. */
+interface Waiter {
+  batch: InboundBatch;
+  lease?: ConsumerLease;
+  wake: () => void;
+}
+
+/** What `close()` finished and what it had to leave. */
+export interface CloseReport {
+  /** batches applied (committed, dead-lettered or parked) while closing */
+  finished: number;
+  /** batches given back without being queued (they were waiting for room) */
+  givenBack: number;
+  /** batches left unapplied when the time was up: in the transaction still running, and queued behind it */
+  left: { inFlight: BatchCoordinates[]; queued: BatchCoordinates[] };
+  ms: number;
+}
+
+export interface BatchCoordinates {
+  topic: string;
+  partition: number;
+  /** first and last offset of the batch */
+  from: string;
+  to: string;
+  messages: number;
+}
+
+/** Thrown by `accept` for a batch it does not take: the scheduler is closing, or the batch's lease ended. */
+export class BatchGivenBackError extends Error {
+  constructor(reason: string) {
+    super(`batch given back: ${reason}`);
+    this.name = 'BatchGivenBackError';
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const coordinates = (batch: InboundBatch): BatchCoordinates => ({
+  topic: batch.topic, partition: batch.partition, from: batch.messages[0]?.offset ?? '', to: batch.messages.at(-1)?.offset ?? '', messages: batch.messages.length,
+});
+
+/** "topic/partition@from-to" for logs. */
+export function describeBatches(batches: readonly BatchCoordinates[]): string {
+  if (batches.length === 0) return 'none';
+  const messages = batches.reduce((n, b) => n + b.messages, 0);
+  const shown = batches.slice(0, 12).map((b) => `${b.topic}/${b.partition}@${b.from}-${b.to}`).join(', ');
+  return `${batches.length} batch(es), ${messages} message(s): ${shown}${batches.length > 12 ? ', …' : ''}`;
+}
 
 /**
  * The edge of the ingest line: consumed partition batches → database transactions, one at a time. Batches are parsed
@@ -49,13 +102,23 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * dead-lettered (INVALID_DATA); any other is parked (kept with its error for `npm run parked -- retry`). Everything
  * else goes on. A batch's `applied` resolves once all its messages are committed, dead-lettered or parked: then its
  * offsets are committed.
+ *
+ * While it holds batches (a transaction running or retried, batches waiting for room) the consumer that fetched them
+ * cannot heartbeat by itself, so the scheduler does it through their leases: an outage or a long transaction never
+ * costs the group its member. A batch waiting for room is given back when its lease ends (the group rebalances).
  */
 export class BatchScheduler {
   private readonly queue: Queued[] = [];
-  private readonly spaceWaiters: (() => void)[] = [];
+  private readonly spaceWaiters: Waiter[] = [];
   private queuedMessages = 0;
-  private draining = false;
+  private draining: Promise<void> | null = null;
+  private inFlight: Queued[] = [];
+  /** no new batches; what was taken is finished */
+  private closing = false;
+  /** the time to finish is up: queued batches are rejected, a failing transaction is not retried */
   private closed = false;
+  private applied = 0;
+  private keepAlive: NodeJS.Timeout | null = null;
   private readonly parser: MessageParser;
   private readonly maxMessagesPerTransaction: number;
   private readonly maxQueuedMessages: number;
@@ -71,22 +134,31 @@ export class BatchScheduler {
   }
 
   /** Resolves once the batch is applied (its dead letters acknowledged by the broker). */
-  async handleBatch(batch: InboundBatch): Promise<BatchReport> {
-    return (await this.accept(batch)).applied;
+  async handleBatch(batch: InboundBatch, lease?: ConsumerLease): Promise<BatchReport> {
+    return (await this.accept(batch, lease)).applied;
   }
 
   /**
    * Parses a batch and queues it for the next transaction. Resolves as soon as it is queued (so the consumer fetches
-   * the next batch meanwhile), or later when the queue is full; `applied` resolves once the batch is applied.
+   * the next batch meanwhile), or later when the queue is full; `applied` resolves once the batch is applied. Throws
+   * `BatchGivenBackError` when the scheduler is closing or the lease ended while the batch waited for room.
    */
-  async accept(batch: InboundBatch): Promise<{ applied: Promise<BatchReport> }> {
+  async accept(batch: InboundBatch, lease?: ConsumerLease): Promise<{ applied: Promise<BatchReport> }> {
+    if (this.closing) throw new BatchGivenBackError('ingest is closing');
     const messages = await this.parse(batch);
-    while (this.queuedMessages >= this.maxQueuedMessages && !this.closed) await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
-    if (this.closed) throw new Error('ingest is closed');
-    const applied = new Promise<BatchReport>((resolve, reject) => this.queue.push({ batch, messages, resolve, reject }));
+    while (this.queuedMessages >= this.maxQueuedMessages && !this.closing && lease?.active !== false) {
+      await new Promise<void>((resolve) => {
+        this.spaceWaiters.push({ batch, lease, wake: resolve });
+        this.heartbeatWhileHolding();
+      });
+    }
+    if (this.closing) throw new BatchGivenBackError('ingest is closing');
+    if (lease?.active === false) throw new BatchGivenBackError('the consumer must rejoin its group');
+    const applied = new Promise<BatchReport>((resolve, reject) => this.queue.push({ batch, messages, lease, resolve, reject }));
     applied.catch(() => undefined); // a rejection (only at shutdown) is the caller's to observe
     this.queuedMessages += batch.messages.length;
-    void this.drain();
+    this.draining ??= this.drain();
+    this.heartbeatWhileHolding();
     return { applied };
   }
 
@@ -96,11 +168,68 @@ export class BatchScheduler {
     while ((this.draining || this.queue.length > 0) && Date.now() < deadline) await sleep(20);
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    for (const queued of this.queue.splice(0)) queued.reject(new Error('ingest is closed'));
-    for (const wake of this.spaceWaiters.splice(0)) wake();
+  /**
+   * Stops taking batches and finishes the ones taken (graceful shutdown): batches waiting for room are given back
+   * (their consumer reads them again: their offsets are not committed), the transaction in flight and the batches
+   * queued behind it are applied (an outage is still retried), so every `applied` resolves and the consumer commits
+   * their offsets. At `timeoutMs` the rest is abandoned: queued batches are rejected (not committed, read again
+   * after a restart) and a transaction that fails is no longer retried. Says what it finished and what it left.
+   */
+  async close(timeoutMs = 30_000): Promise<CloseReport> {
+    const started = Date.now();
+    this.closing = true;
+    const appliedBefore = this.applied;
+    const givenBack = this.spaceWaiters.length;
+    for (const waiter of this.spaceWaiters.splice(0)) waiter.wake();
+    let timer: NodeJS.Timeout | undefined;
+    const finished = this.draining ?? Promise.resolve();
+    await Promise.race([finished, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+    const left = { inFlight: this.inFlight.map((q) => coordinates(q.batch)), queued: this.queue.map((q) => coordinates(q.batch)) };
+    if (this.draining) {
+      this.closed = true; // abandon: the loop stops after the transaction in flight, whose next failure is final
+      for (const queued of this.queue.splice(0)) queued.reject(new BatchGivenBackError('ingest closed before this batch was applied'));
+    }
+    this.stopHeartbeats();
     await this.parser.close();
+    return { finished: this.applied - appliedBefore, givenBack, left, ms: Date.now() - started };
+  }
+
+  /** Batches taken and not applied yet: the transaction running and the queue behind it. */
+  holding(): { inFlight: BatchCoordinates[]; queued: BatchCoordinates[] } {
+    return { inFlight: this.inFlight.map((q) => coordinates(q.batch)), queued: this.queue.map((q) => coordinates(q.batch)) };
+  }
+
+  /**
+   * Starts the heartbeat loop if it is not running: while a transaction runs or is retried, or batches wait for room,
+   * every lease of a batch held is told the member is alive, and a batch waiting for room whose lease ended is given
+   * back. The loop ends by itself once nothing is held.
+   */
+  private heartbeatWhileHolding(): void {
+    if (this.keepAlive) return;
+    const leases = [...this.queue, ...this.inFlight, ...this.spaceWaiters].map((h) => h.lease).filter((l): l is ConsumerLease => !!l);
+    if (leases.length === 0) return;
+    const interval = this.options.heartbeatIntervalMs ?? Math.min(1_000, ...leases.map((l) => l.heartbeatIntervalMs));
+    this.keepAlive = setInterval(() => this.beat(), interval);
+    this.keepAlive.unref();
+  }
+
+  private beat(): void {
+    const held = [...this.queue, ...this.inFlight, ...this.spaceWaiters];
+    if (held.length === 0) return this.stopHeartbeats();
+    for (const lease of new Set(held.map((h) => h.lease))) lease?.heartbeat().catch(() => undefined);
+    for (let i = this.spaceWaiters.length - 1; i >= 0; i--) {
+      const waiter = this.spaceWaiters[i];
+      if (waiter.lease?.active === false) {
+        this.spaceWaiters.splice(i, 1);
+        waiter.wake(); // accept() sees the lease ended and gives the batch back
+      }
+    }
+  }
+
+  private stopHeartbeats(): void {
+    if (this.keepAlive) clearInterval(this.keepAlive);
+    this.keepAlive = null;
   }
 
   private async parse(batch: InboundBatch): Promise<IngestMessage[]> {
@@ -113,8 +242,7 @@ export class BatchScheduler {
 
   /** One transaction at a time, each taking what has queued up to `maxMessagesPerTransaction` (at least one batch). */
   private async drain(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
+    await Promise.resolve(); // `draining` is set before the loop can end
     try {
       while (this.queue.length > 0 && !this.closed) {
         const group: Queued[] = [this.queue.shift()!];
@@ -123,6 +251,7 @@ export class BatchScheduler {
           size += this.queue[0].batch.messages.length;
           group.push(this.queue.shift()!);
         }
+        this.inFlight = group;
         const started = process.hrtime.bigint();
         let report: BatchReport | null = null;
         try {
@@ -130,7 +259,9 @@ export class BatchScheduler {
         } catch (error) {
           for (const queued of group) queued.reject(error); // only when closed meanwhile
         }
+        this.inFlight = [];
         if (report) {
+          this.applied += group.length;
           for (const queued of group) queued.resolve(report);
           try {
             this.options.onCommitted?.(report, group.map((q) => q.batch), started);
@@ -139,10 +270,10 @@ export class BatchScheduler {
           }
         }
         this.queuedMessages -= size;
-        if (this.queuedMessages < this.maxQueuedMessages) for (const wake of this.spaceWaiters.splice(0)) wake();
+        if (this.queuedMessages < this.maxQueuedMessages) for (const waiter of this.spaceWaiters.splice(0)) waiter.wake();
       }
     } finally {
-      this.draining = false;
+      this.draining = null;
     }
   }
 

@@ -60,7 +60,7 @@ export async function importProgramsFile(dataSource: DataSource, file: string, n
  */
 export async function importProgramsFileAtStart(config: AppConfig, logger = new Logger('Programs')): Promise<MergeReport | null> {
   if (!config.programsFile) return null;
-  const dataSource = await openMigratedDataSource(config.databaseUrl, 1);
+  const dataSource = await openMigratedDataSource(config, 1);
   try {
     const report = await importProgramsFile(dataSource, config.programsFile, new Clock(config.engineNow).now());
     const added = [...report.createdPrograms.map((id) => `program ${id}`), ...report.addedVersions.map((v) => `${v.programId} version ${v.version}`)];
