@@ -71,8 +71,9 @@ describe('fault: a 90 s database outage while events flow', () => {
       }
     })();
 
-    // ~12,000 messages at 120/s: they keep coming during the whole outage (the backlog waits in Kafka)
-    const publishing = context.publish(messages, { rate: 120, chunk: 60 });
+    // ~9,000–12,000 messages spread over 105 s (~100/s): they keep coming during the whole outage (the backlog waits in Kafka)
+    const rate = Math.ceil(messages.length / 105);
+    const publishing = context.publish(messages, { rate, chunk: 50 });
     await context.until(async () => (await context.storedEvents()) >= 600, 120_000, '600 stored events');
     await sleep(3_000);
 
@@ -124,7 +125,7 @@ describe('fault: a 90 s database outage while events flow', () => {
     const stop = await engine.terminate(60_000);
 
     recordOutcome('long-outage', {
-      seed, messages: messages.length, validEvents: total, stallMs: STALL_MS, refuseMs: REFUSE_MS, downMs, storedAtOutage, storedBeforeHeal,
+      seed, messages: messages.length, validEvents: total, rate, stallMs: STALL_MS, refuseMs: REFUSE_MS, downMs, storedAtOutage, storedBeforeHeal,
       retriesWhileStalled, retriesWhileDown, batchRetries: engine.batchRetries, resumedAfterMs, caughtUpAfterMs,
       groupSamples: samples.length, samplesWhileDown: during.length, members: [...members], notStable, offsetsAheadOfDatabase: ahead.length,
       deadLetters, parked, exits: engine.exits, stop,

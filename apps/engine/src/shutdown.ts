@@ -1,8 +1,12 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import { ConfigError } from '@engine/config';
 
-/** How long a graceful stop may take by default (SHUTDOWN_TIMEOUT_MS). */
-export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
+/**
+ * How long a graceful stop may take by default (SHUTDOWN_TIMEOUT_MS): below Kubernetes' default grace period (30 s)
+ * so that the process names what it left and exits before the orchestrator's SIGKILL. A drain normally takes well
+ * under a second; the bound matters when the database does not answer.
+ */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 25_000;
 
 /**
  * SHUTDOWN_TIMEOUT_MS, validated at boot like the rest of the environment: a bad value stops the start with a
@@ -49,26 +53,22 @@ export function exitOnShutdownSignals(app: INestApplication, engine: Stoppable, 
     stopping = true;
     const started = Date.now();
     logger.log(`${signal}: stopping within ${timeoutMs} ms: no more fetches, the transactions in flight finish and their offsets are committed`);
-    const bound = setTimeout(() => {
-      logger.error(`shutdown did not finish within ${timeoutMs} ms, exiting with 1: ${engine.shutdownProgress()}`);
-      exit(1);
-    }, timeoutMs);
+    let exited = false;
+    const finish = (code: number, message?: string) => {
+      if (exited) return; // the bound fired first
+      exited = true;
+      clearTimeout(bound);
+      if (message) logger.error(message);
+      exit(code);
+    };
+    const bound = setTimeout(() => finish(1, `shutdown did not finish within ${timeoutMs} ms, exiting with 1: ${engine.shutdownProgress()}`), timeoutMs);
     app.close().then(
       () => {
-        clearTimeout(bound);
         const outcome = engine.shutdownOutcome;
-        if (outcome && !outcome.complete) {
-          logger.error(`stopped after ${Date.now() - started} ms with work left, exiting with 1: ${outcome.summary}`);
-          exit(1);
-        } else {
-          exit(0);
-        }
+        if (outcome && !outcome.complete) finish(1, `stopped after ${Date.now() - started} ms with work left, exiting with 1: ${outcome.summary}`);
+        else finish(0);
       },
-      (error) => {
-        clearTimeout(bound);
-        logger.error(`shutdown failed after ${Date.now() - started} ms, exiting with 1: ${(error as Error).stack ?? error}`);
-        exit(1);
-      },
+      (error) => finish(1, `shutdown failed after ${Date.now() - started} ms, exiting with 1: ${(error as Error).stack ?? error}`),
     );
   };
   for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onSignal);
