@@ -2,7 +2,7 @@ import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, Clock } from '@engine/config';
 import { RuleSettings } from '@engine/domain';
 import { KafkaGateway } from '@engine/messaging';
-import { openMigratedDataSource, OutboxRepository, ParkedEventRepository, runtimeRoleRisks } from '@engine/persistence';
+import { openMigratedDataSource, OutboxRepository, ParkedEventRepository, PayoutOrderRepository, runtimeRoleRisks } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { EngineRuntime } from './engine-runtime.service';
 import { DATA_SOURCE, RULE_SETTINGS, SHUTDOWN_TIMEOUT_MS } from './engine.tokens';
@@ -56,7 +56,15 @@ export class EngineModule {
         { provide: RULE_SETTINGS, useValue: settings },
         { provide: SHUTDOWN_TIMEOUT_MS, useValue: shutdownTimeoutMs() },
         { provide: Clock, useValue: new Clock(config.engineNow) },
-        { provide: EngineMetrics, useValue: new EngineMetrics() },
+        {
+          provide: EngineMetrics,
+          inject: [DATA_SOURCE, KafkaGateway],
+          useFactory: (ds: DataSource, kafka: KafkaGateway) =>
+            new EngineMetrics().readAtScrape({
+              payoutOrdersByStatus: () => new PayoutOrderRepository().countByStatus(ds),
+              ready: async () => (await Promise.allSettled([ds.query('SELECT 1'), kafka.ping()])).every((check) => check.status === 'fulfilled'),
+            }),
+        },
         { provide: DATA_SOURCE, useFactory: () => openRuntimeDataSource(config) },
         {
           provide: KafkaGateway,

@@ -8,6 +8,8 @@ import { AdjustmentService } from './adjustments/adjustment.service';
 import { AdjustmentsController } from './adjustments/adjustments.controller';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeyRegistry } from './auth/api-keys';
+import { DeadLetterService } from './dead-letters/dead-letter.service';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { LedgerExportService } from './ledger/ledger-export.service';
 import { LedgerController } from './ledger/ledger.controller';
@@ -26,13 +28,13 @@ import { ReferralViewService } from './referrals/referral-view.service';
 import { PartnerReferralsController, ReferralsController } from './referrals/referrals.controller';
 
 /**
- * The finance/partner HTTP API (CONTRACT §5, §6, §8, §10) under /v1. It uses the engine's providers (configuration,
+ * The finance/partner/ops HTTP API (CONTRACT §5, §6, §8, §10; the dead letters of §2) under /v1. It uses the engine's providers (configuration,
  * DataSource, clock, program, outbox relay), which AppModule makes global.
  */
 @Module({
   controllers: [
     LedgerController, PayoutsController, PeriodsController, AdjustmentsController, ReferralsController, PartnerReferralsController, PartnersController, ProgramsController,
-    PayoutOrdersController, PartnerPayoutOrdersController,
+    PayoutOrdersController, PartnerPayoutOrdersController, DeadLettersController,
   ],
   providers: [
     {
@@ -54,6 +56,7 @@ import { PartnerReferralsController, ReferralsController } from './referrals/ref
     PartnerViewService,
     PartnerBalanceService,
     PayoutOrderService,
+    DeadLetterService,
     { provide: ProgramCatalogueService, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new ProgramCatalogueService(dataSource) },
     ProgramsService,
   ],

@@ -27,8 +27,8 @@ export interface AppliedReport {
   applied: number;
   /** exact duplicates dropped */
   duplicates: number;
-  /** DLQ codes of the messages dead-lettered */
-  deadLetters: DlqCode[];
+  /** source topic and DLQ code of each message dead-lettered */
+  deadLetters: { topic: string; code: DlqCode }[];
 }
 
 export interface ApplyEventsOptions {
@@ -189,16 +189,18 @@ export class ApplyEvents {
    * Dead letters are acknowledged by the broker before the transaction commits: nothing is lost on a crash. Those
    * recorded by an earlier commit (a redelivery) are not sent again.
    */
-  private async deadLetter(q: Queryable, refusals: readonly Refusal[]): Promise<DlqCode[]> {
+  private async deadLetter(q: Queryable, refusals: readonly Refusal[]): Promise<AppliedReport['deadLetters']> {
     if (refusals.length === 0) return [];
     const once = new Map(refusals.map((r) => [coordinates(r.message), r]));
     const unsent = await this.deadLetterLog.recordNew(
       q,
-      [...once.values()].map(({ message: m, code, reason }) => ({ topic: m.topic, partition: m.partition, offset: m.offset, code, reason: storableText(reason.slice(0, 1000)) })),
+      [...once.values()].map(({ message: m, code, reason }) => ({
+        topic: m.topic, partition: m.partition, offset: m.offset, code, reason: storableText(reason.slice(0, 1000)), key: m.key, value: m.value ?? Buffer.alloc(0),
+      })),
     );
     const letters = [...once.values()].filter((r) => unsent.has(coordinates(r.message)));
     if (letters.length > 0) await (await this.options.producer()).send(this.options.topics.dlq, letters.map(toDlqMessage));
-    return letters.map((l) => l.code);
+    return letters.map((l) => ({ topic: l.message.topic, code: l.code }));
   }
 }
 

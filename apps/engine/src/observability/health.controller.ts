@@ -5,16 +5,7 @@ import { KafkaGateway } from '@engine/messaging';
 import { ParkedEventRepository } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { DATA_SOURCE } from '../engine.tokens';
-
-async function within<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms); });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { within } from './within';
 
 /**
  * Liveness and readiness. The readiness body says only `up` or `unreachable` per dependency: the error behind it

@@ -10,6 +10,7 @@ import { ProgramBinding1764806400002 } from './1764806400002-program-binding';
 import { PayoutEvents1764892800000 } from './1764892800000-payout-events';
 import { PayoutOrders1764892800001 } from './1764892800001-payout-orders';
 import { LeastPrivilege1764979200000 } from './1764979200000-least-privilege';
+import { DeadLetterBytes1765065600000 } from './1765065600000-dead-letter-bytes';
 
 /** Every migration, in order. Listed by class so the same list works from ts (tests) and js (dist). */
-export const MIGRATIONS = [InitialSchema1764201600000, AdjustmentReason1764288000000, RuleStateVersion1764374400000, DeadLetter1764460800000, OutboxBatches1764547200000, BoundedIngest1764633600000, PartnerEvents1764806400000, ProgramCatalogue1764806400001, ProgramBinding1764806400002, PayoutEvents1764892800000, PayoutOrders1764892800001, LeastPrivilege1764979200000];
+export const MIGRATIONS = [InitialSchema1764201600000, AdjustmentReason1764288000000, RuleStateVersion1764374400000, DeadLetter1764460800000, OutboxBatches1764547200000, BoundedIngest1764633600000, PartnerEvents1764806400000, ProgramCatalogue1764806400001, ProgramBinding1764806400002, PayoutEvents1764892800000, PayoutOrders1764892800001, LeastPrivilege1764979200000, DeadLetterBytes1765065600000];

@@ -67,6 +67,12 @@ export class PayoutOrderRepository {
     return rows.map(toOrder);
   }
 
+  /** How many orders there are in each status (for the metrics; a status without orders is absent). */
+  async countByStatus(q: Queryable): Promise<Partial<Record<PayoutStatus, number>>> {
+    const rows: { status: PayoutStatus; n: number }[] = await q.query(`SELECT status, count(*)::int AS n FROM payout_order GROUP BY status`);
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
   /** Every outcome reported for these payouts (payment events and API calls, both kept in the event store). */
   async outcomes(q: Queryable, payoutIds: readonly string[]): Promise<Map<string, PayoutOutcome[]>> {
     const byPayout = new Map<string, PayoutOutcome[]>();

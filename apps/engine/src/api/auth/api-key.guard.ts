@@ -33,7 +33,7 @@ export class ApiKeyGuard implements CanActivate {
 
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets) ?? [];
     if (!roles.includes(principal.kind)) {
-      throw new ApiException(ApiExceptionCode.FORBIDDEN, roles.includes('finance') ? 'this endpoint is for finance keys only' : 'this endpoint is not open to API keys');
+      throw new ApiException(ApiExceptionCode.FORBIDDEN, roles.length > 0 ? `this endpoint is for ${roles.join(' and ')} keys only` : 'this endpoint is not open to API keys');
     }
     if (principal.kind === 'partner') {
       const scope = this.reflector.getAllAndOverride<PartnerScope | undefined>(PARTNER_SCOPE_KEY, targets);

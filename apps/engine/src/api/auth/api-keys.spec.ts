@@ -13,6 +13,12 @@ describe('ApiKeyRegistry', () => {
     expect(registry.authenticate(P2)).toEqual({ kind: 'partner', partnerId: 'P:with:colons' });
   });
 
+  it('maps an ops key (dead letters only) to its principal', () => {
+    const OPS = 'ops-key-0123456789';
+    expect(ApiKeyRegistry.parse(`${FIN}:finance,${OPS}:ops`).authenticate(OPS)).toEqual({ kind: 'ops' });
+    expect(() => ApiKeyRegistry.parse(`${OPS}:ops:extra`)).toThrow(/item 1 must be key:finance, key:ops or key:partner:<partnerId>/);
+  });
+
   it('knows no other key, prefix or empty key', () => {
     for (const key of ['nope', FIN.slice(0, -1), `${FIN} `, FIN.toUpperCase(), '', null, undefined]) expect(registry.authenticate(key)).toBeNull();
   });

@@ -19,7 +19,7 @@ export const MIN_API_KEY_LENGTH = 16;
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
 /**
- * The keys of API_KEYS (`key:finance`, `key:partner:<partnerId>`, comma-separated). Only SHA-256 digests are
+ * The keys of API_KEYS (`key:finance`, `key:ops`, `key:partner:<partnerId>`, comma-separated). Only SHA-256 digests are
  * kept; a presented key is hashed and compared with every configured digest by crypto.timingSafeEqual, always
  * all of them, so neither the comparison nor the position of a match leaks through timing. Keys are never logged:
  * configuration errors name the item by its position only. A key must be at least MIN_API_KEY_LENGTH characters.
@@ -35,11 +35,12 @@ export class ApiKeyRegistry {
       const colon = item.indexOf(':');
       const key = colon < 0 ? '' : item.slice(0, colon);
       const role = colon < 0 ? '' : item.slice(colon + 1);
-      if (key === '' || /\s/.test(key)) throw new ApiKeysConfigError(`${where} must be key:finance or key:partner:<partnerId>`);
+      if (key === '' || /\s/.test(key)) throw new ApiKeysConfigError(`${where} must be key:finance, key:ops or key:partner:<partnerId>`);
       let principal: Principal;
       if (role === 'finance') principal = { kind: 'finance' };
+      else if (role === 'ops') principal = { kind: 'ops' };
       else if (role.startsWith('partner:') && role.length > 'partner:'.length) principal = { kind: 'partner', partnerId: role.slice('partner:'.length) };
-      else throw new ApiKeysConfigError(`${where} must be key:finance or key:partner:<partnerId>`);
+      else throw new ApiKeysConfigError(`${where} must be key:finance, key:ops or key:partner:<partnerId>`);
       if ([...key].length < MIN_API_KEY_LENGTH) {
         throw new ApiKeysConfigError(`${where} has a key shorter than ${MIN_API_KEY_LENGTH} characters: use a long random key (for example \`openssl rand -hex 24\`)`);
       }
