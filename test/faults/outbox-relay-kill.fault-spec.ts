@@ -111,7 +111,7 @@ describe('fault: outbox relay killed between publish and delete', () => {
     const burst = await FaultContext.create({ label: 'burst', partitions: 3 });
     try {
       // ids as long as UUIDs (as upstream systems often have them): ~600 bytes per commission.accrued event
-      const messages = sampleStream({ seed: seed % 1000, prospects: 1200, partners: 1, idPrefix: `burst-${seed.toString(16).padStart(8, '0')}-4e1f-9a7c-2f0d3c5b8e61` });
+      const messages = sampleStream({ seed: seed % 1000, prospects: 1500, partners: 1, idPrefix: `burst-${seed.toString(16).padStart(8, '0')}-4e1f-9a7c-2f0d3c5b8e61` });
       const reference = referenceRun(messages, burst.now);
       // the outbox fills while the relay cannot publish (as when the broker was away, or another instance held
       // the relay): this test holds the relay's advisory lock until every event is stored
