@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { LedgerExportService } from '../apps/engine/src/api/ledger/ledger-export.service';
-import { DATA_SOURCE } from '../apps/engine/src/engine.tokens';
+import { API_DATA_SOURCE } from '../apps/engine/src/engine.tokens';
 import { EngineHarness } from './support/engine-harness';
 
 /**
@@ -73,10 +73,18 @@ describe(`ledger export of ${ROWS.toLocaleString('en')} entries`, () => {
     expect(growthMb).toBeLessThan(MAX_GROWTH_MB);
   }, 300_000);
 
-  /** Every connection of the engine's pool answers (a connection left paused by an export would hang here). */
+  /**
+   * Every connection of the API's pool, where exports run, answers (a connection left paused by an export would hang
+   * here), with the pool's own statement timeout again (an export sets the COPY's and resets it).
+   */
   async function poolIsHealthy(): Promise<void> {
-    const dataSource = harness.app!.get<DataSource>(DATA_SOURCE);
-    const probes = Promise.all(Array.from({ length: 12 }, () => dataSource.query('SELECT pg_sleep(0.1)')));
+    const dataSource = harness.app!.get<DataSource>(API_DATA_SOURCE);
+    const probes = Promise.all(
+      Array.from({ length: 12 }, async () => {
+        const [{ statement_timeout: timeout }] = await dataSource.query('SELECT pg_sleep(0.1), current_setting($1) AS statement_timeout', ['statement_timeout']);
+        expect(timeout).toBe('30s');
+      }),
+    );
     const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('a pooled connection does not answer')), 10_000));
     await Promise.race([probes, timeout]);
   }

@@ -26,12 +26,17 @@ function messageParser(workers: number, heapSoftLimitMb: number): MessageParser 
   return workers > 0 && WorkerParser.available() ? new WorkerParser(workers, heapSoftLimitMb) : new InlineParser();
 }
 
+/** Connections of the ingest's pool: one transaction at a time, plus the relay, the sweep, statistics, gauges and health. */
+const INGEST_POOL_SIZE = 10;
+
 /**
  * Migrates as the owner, then connects as the runtime role; says so loudly when that role could alter the ledger
  * beyond its grants (a superuser, or the tables' owner: one URL for both), which the triggers alone do not stop.
+ * This is the ingest's pool, with its generous statement timeout (INGEST_STATEMENT_TIMEOUT_MS): the API has its own
+ * (ApiModule, API_DATA_SOURCE).
  */
 async function openRuntimeDataSource(config: AppConfig): Promise<DataSource> {
-  const dataSource = await openMigratedDataSource(config);
+  const dataSource = await openMigratedDataSource(config, { size: INGEST_POOL_SIZE, name: 'commission-engine', statementTimeoutMs: config.ingestStatementTimeoutMs });
   const risks = await runtimeRoleRisks(dataSource);
   if (risks.length > 0) {
     new Logger('Database').warn(

@@ -56,6 +56,22 @@ describe('loadConfig', () => {
     expect(config.topics.referrals).toBe('staging.partner.referrals.v1');
   });
 
+  it('reads the database pools\' bounds: the ingest statement timeout, the API pool, its timeouts and the exports', () => {
+    expect(loadConfig({})).toMatchObject({
+      ingestStatementTimeoutMs: 120_000, apiPoolSize: 8, apiStatementTimeoutMs: 30_000, apiLockTimeoutMs: 10_000, exportConcurrency: 4, exportTimeoutMs: 600_000,
+    });
+    expect(
+      loadConfig({
+        INGEST_STATEMENT_TIMEOUT_MS: '300000', API_POOL_SIZE: '3', API_STATEMENT_TIMEOUT_MS: '1500', API_LOCK_TIMEOUT_MS: '500', EXPORT_CONCURRENCY: '2', EXPORT_TIMEOUT_MS: '60000',
+      }),
+    ).toMatchObject({ ingestStatementTimeoutMs: 300_000, apiPoolSize: 3, apiStatementTimeoutMs: 1500, apiLockTimeoutMs: 500, exportConcurrency: 2, exportTimeoutMs: 60_000 });
+    expect(() => loadConfig({ EXPORT_CONCURRENCY: '8' })).toThrow(/EXPORT_CONCURRENCY \(8\) must be below API_POOL_SIZE \(8\)/);
+    expect(() => loadConfig({ API_POOL_SIZE: '1' })).toThrow(/API_POOL_SIZE/);
+    expect(() => loadConfig({ INGEST_STATEMENT_TIMEOUT_MS: '0' })).toThrow(/INGEST_STATEMENT_TIMEOUT_MS/);
+    expect(() => loadConfig({ API_STATEMENT_TIMEOUT_MS: '30s' })).toThrow(/API_STATEMENT_TIMEOUT_MS/);
+    expect(() => loadConfig({ EXPORT_CONCURRENCY: '0' })).toThrow(/EXPORT_CONCURRENCY/);
+  });
+
   it('names every invalid variable', () => {
     const bad = { HEAP_SOFT_LIMIT_MB: '-1', PARSE_WORKERS: 'many', HEAP_GROWING_PERCENT: '1000', INGEST_MAX_ATTEMPTS: '0' };
     expect(() => loadConfig(bad)).toThrow(ConfigError);

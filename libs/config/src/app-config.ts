@@ -40,6 +40,18 @@ export interface AppConfig {
   programsFile: string | null;
   /** how a partner with no partner events counts (CONTRACT §9): `open` as APPROVED in group default, `approval` not */
   partnerEnrollment: PartnerEnrollment;
+  /** `statement_timeout` (ms) of the ingest pool (ingest transactions, outbox relay, expiry sweep, health): generous, a batch's statements can be big */
+  ingestStatementTimeoutMs: number;
+  /** connections of the API's own pool (the API never takes one of the ingest's) */
+  apiPoolSize: number;
+  /** `statement_timeout` (ms) of the API's pool (a streamed export's COPY runs under exportTimeoutMs instead) */
+  apiStatementTimeoutMs: number;
+  /** `lock_timeout` (ms) of the API's pool: how long a request waits for a lock (period close, adjustments, payout outcomes and catalogue additions take the rule-state lock) */
+  apiLockTimeoutMs: number;
+  /** streamed exports (GET /v1/ledger) running at once; one more is refused with 429 TOO_MANY_EXPORTS; below apiPoolSize */
+  exportConcurrency: number;
+  /** bound (ms) of one streamed export, its COPY included: past it the response is cut and its connection freed */
+  exportTimeoutMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -69,8 +81,16 @@ const DEFAULTS: Record<string, string> = {
   HEAP_GROWING_PERCENT: '100',
   STATISTICS_INTERVAL_MS: '2000',
   PARTNER_ENROLLMENT: 'open',
+  INGEST_STATEMENT_TIMEOUT_MS: '120000',
+  API_POOL_SIZE: '8',
+  API_STATEMENT_TIMEOUT_MS: '30000',
+  API_LOCK_TIMEOUT_MS: '10000',
+  EXPORT_CONCURRENCY: '4',
+  EXPORT_TIMEOUT_MS: '600000',
 };
-const INTEGERS = ['PARSE_WORKERS', 'WORKING_SET_MAX_ENTRIES', 'INGEST_MAX_ATTEMPTS', 'HEAP_SOFT_LIMIT_MB', 'HEAP_GROWING_PERCENT', 'STATISTICS_INTERVAL_MS', 'HTTP_PORT', 'TOPIC_PARTITIONS', 'EXPIRY_SWEEP_INTERVAL_MS', 'OUTBOX_POLL_INTERVAL_MS', 'PARTITIONS_CONSUMED_CONCURRENTLY', 'CONSUMER_MAX_BYTES'];
+const INTEGERS = [
+  'INGEST_STATEMENT_TIMEOUT_MS', 'API_POOL_SIZE', 'API_STATEMENT_TIMEOUT_MS', 'API_LOCK_TIMEOUT_MS', 'EXPORT_CONCURRENCY', 'EXPORT_TIMEOUT_MS',
+  'PARSE_WORKERS', 'WORKING_SET_MAX_ENTRIES', 'INGEST_MAX_ATTEMPTS', 'HEAP_SOFT_LIMIT_MB', 'HEAP_GROWING_PERCENT', 'STATISTICS_INTERVAL_MS', 'HTTP_PORT', 'TOPIC_PARTITIONS', 'EXPIRY_SWEEP_INTERVAL_MS', 'OUTBOX_POLL_INTERVAL_MS', 'PARTITIONS_CONSUMED_CONCURRENTLY', 'CONSUMER_MAX_BYTES'];
 
 function given(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
@@ -102,6 +122,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       `invalid environment: MIGRATION_DATABASE_URL and DATABASE_URL must name the same database (${databaseName(dto.MIGRATION_DATABASE_URL)} ≠ ${databaseName(dto.DATABASE_URL)})`,
     );
   }
+  if (dto.EXPORT_CONCURRENCY >= dto.API_POOL_SIZE) {
+    throw new ConfigError(
+      `invalid environment: EXPORT_CONCURRENCY (${dto.EXPORT_CONCURRENCY}) must be below API_POOL_SIZE (${dto.API_POOL_SIZE}): each export holds an API connection while it streams, and the rest of the API needs one too`,
+    );
+  }
   return {
     kafkaBrokers: dto.KAFKA_BROKERS.split(','),
     databaseUrl: dto.DATABASE_URL,
@@ -126,5 +151,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     statisticsIntervalMs: dto.STATISTICS_INTERVAL_MS,
     programsFile: dto.PROGRAMS_FILE ?? null,
     partnerEnrollment: dto.PARTNER_ENROLLMENT as PartnerEnrollment,
+    ingestStatementTimeoutMs: dto.INGEST_STATEMENT_TIMEOUT_MS,
+    apiPoolSize: dto.API_POOL_SIZE,
+    apiStatementTimeoutMs: dto.API_STATEMENT_TIMEOUT_MS,
+    apiLockTimeoutMs: dto.API_LOCK_TIMEOUT_MS,
+    exportConcurrency: dto.EXPORT_CONCURRENCY,
+    exportTimeoutMs: dto.EXPORT_TIMEOUT_MS,
   };
 }

@@ -71,4 +71,22 @@ export class EnvDto {
 
   @IsIn(['open', 'approval'], { message: 'PARTNER_ENROLLMENT must be open or approval' })
   PARTNER_ENROLLMENT: string;
+
+  @IsInt() @Min(1000) @Max(3_600_000)
+  INGEST_STATEMENT_TIMEOUT_MS: number;
+
+  @IsInt() @Min(2) @Max(100)
+  API_POOL_SIZE: number;
+
+  @IsInt() @Min(100) @Max(3_600_000)
+  API_STATEMENT_TIMEOUT_MS: number;
+
+  @IsInt() @Min(100) @Max(3_600_000)
+  API_LOCK_TIMEOUT_MS: number;
+
+  @IsInt() @Min(1) @Max(99)
+  EXPORT_CONCURRENCY: number;
+
+  @IsInt() @Min(1000) @Max(86_400_000)
+  EXPORT_TIMEOUT_MS: number;
 }

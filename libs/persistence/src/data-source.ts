@@ -3,8 +3,47 @@ import { DataSource } from 'typeorm';
 import { MIGRATIONS } from './migrations';
 import { Queryable } from './queryable';
 
-/** The one DataSource shape shared by the engine, the API and the migration command. Never `synchronize`. */
-export function createDataSource(databaseUrl: string, poolSize = 10): DataSource {
+/**
+ * The timeouts every pool of ours has (the engine's two, the CLIs', the migrator's), so that no connection or
+ * transaction waits forever on a database or a network that stopped answering:
+ * - `connectMs`: opening a connection, and waiting for a free one of a full pool (pg-pool's connectionTimeoutMillis);
+ * - `idleMs`: an unused pooled connection is closed after this (pg-pool's idleTimeoutMillis);
+ * - `keepAliveDelayMs`: TCP keepalive on the client's socket, first probe after this much silence (Node then probes
+ *   every second, 10 times): a connection that died without a reset fails in ~20 s instead of hanging;
+ * - `idleInTransactionMs`: PostgreSQL ends a session that sits in an open transaction without sending anything for
+ *   this long (`idle_in_transaction_session_timeout`), which releases its locks, the rule-state lock among them: a client
+ *   that vanished mid-transaction blocks the others for at most this. Longer than anything a transaction of ours waits
+ *   on between two statements (the DLQ producer's acknowledgement inside an ingest transaction, a GC pause);
+ * - `serverKeepAlive`: TCP keepalive on PostgreSQL's side of the socket (`tcp_keepalives_*`, seconds), so that the
+ *   server also notices a client that is gone.
+ */
+export const DATABASE_TIMEOUTS = {
+  connectMs: 10_000,
+  idleMs: 30_000,
+  keepAliveDelayMs: 10_000,
+  idleInTransactionMs: 60_000,
+  serverKeepAlive: { idleS: 60, intervalS: 10, count: 6 },
+} as const;
+
+/** The shape of one connection pool. */
+export interface PoolOptions {
+  /** connections at most */
+  size: number;
+  /** `application_name` (pg_stat_activity), default `commission-engine` */
+  name?: string;
+  /** `statement_timeout` of every statement on the pool (ms); absent or 0: none (migrations, the CLIs) */
+  statementTimeoutMs?: number;
+  /** `lock_timeout` (ms): how long a statement may wait for a lock; absent or 0: as long as its statement may run */
+  lockTimeoutMs?: number;
+}
+
+/**
+ * The one DataSource shape shared by the engine, the API and the migration command. Never `synchronize`. Every pool
+ * gets DATABASE_TIMEOUTS; the statement and lock timeouts are the caller's (`poolSize` alone: none).
+ */
+export function createDataSource(databaseUrl: string, pool: number | PoolOptions = 10): DataSource {
+  const { size, name = 'commission-engine', statementTimeoutMs = 0, lockTimeoutMs = 0 } = typeof pool === 'number' ? { size: pool } : pool;
+  const { serverKeepAlive: ka } = DATABASE_TIMEOUTS;
   return new DataSource({
     type: 'postgres',
     url: databaseUrl,
@@ -13,7 +52,19 @@ export function createDataSource(databaseUrl: string, poolSize = 10): DataSource
     migrations: MIGRATIONS,
     migrationsTableName: 'typeorm_migrations',
     entities: [],
-    extra: { max: poolSize, application_name: 'commission-engine' },
+    extra: {
+      max: size,
+      application_name: name,
+      connectionTimeoutMillis: DATABASE_TIMEOUTS.connectMs,
+      idleTimeoutMillis: DATABASE_TIMEOUTS.idleMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: DATABASE_TIMEOUTS.keepAliveDelayMs,
+      // startup parameters: in force from the session's first statement, and what RESET returns to
+      idle_in_transaction_session_timeout: DATABASE_TIMEOUTS.idleInTransactionMs,
+      ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
+      ...(lockTimeoutMs > 0 ? { lock_timeout: lockTimeoutMs } : {}),
+      options: `-c tcp_keepalives_idle=${ka.idleS} -c tcp_keepalives_interval=${ka.intervalS} -c tcp_keepalives_count=${ka.count}`,
+    },
   });
 }
 
@@ -101,25 +152,14 @@ function explainRefusal(error: unknown, migrationUrl: string): never {
 
 /**
  * Creates the database if needed, applies pending migrations as the owner (`migrationDatabaseUrl`), and returns an
- * initialised DataSource on the runtime connection (`databaseUrl`). A URL given alone is both (one role).
+ * initialised DataSource on the runtime connection (`databaseUrl`) shaped as `pool` asks. A URL given alone is both
+ * (one role). The migrations run on a connection of their own, without the pool's statement timeout.
  */
-export async function openMigratedDataSource(urls: string | DatabaseUrls, poolSize = 10): Promise<DataSource> {
+export async function openMigratedDataSource(urls: string | DatabaseUrls, pool: number | PoolOptions = 10): Promise<DataSource> {
   const { databaseUrl, migrationDatabaseUrl = databaseUrl } = typeof urls === 'string' ? { databaseUrl: urls } : urls;
-  if (migrationDatabaseUrl !== databaseUrl) {
-    await migrateDatabase(migrationDatabaseUrl, databaseUrl);
-    const dataSource = createDataSource(databaseUrl, poolSize);
-    await dataSource.initialize();
-    return dataSource;
-  }
-  await ensureDatabase(databaseUrl).catch((error) => explainRefusal(error, databaseUrl));
-  const dataSource = createDataSource(databaseUrl, poolSize);
+  await migrateDatabase(migrationDatabaseUrl, migrationDatabaseUrl !== databaseUrl ? databaseUrl : undefined);
+  const dataSource = createDataSource(databaseUrl, pool);
   await dataSource.initialize();
-  try {
-    await migrateOn(dataSource, databaseUrl);
-  } catch (error) {
-    await dataSource.destroy().catch(() => undefined);
-    throw error;
-  }
   return dataSource;
 }
 

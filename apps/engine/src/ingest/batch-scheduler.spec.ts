@@ -1,7 +1,7 @@
 import { topicNames } from '@engine/contracts';
 import { ConsumerLease, InboundBatch } from '@engine/messaging';
 import { AppliedReport, IngestMessage } from './apply-events.use-case';
-import { BatchGivenBackError, BatchScheduler, BatchSchedulerOptions } from './batch-scheduler';
+import { BatchGivenBackError, BatchScheduler, BatchSchedulerOptions, isOutage } from './batch-scheduler';
 
 const topics = topicNames('');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -112,5 +112,16 @@ describe('BatchScheduler.close()', () => {
     expect(report.left.queued).toEqual([expect.objectContaining({ partition: 1 })]);
     await expect(b.applied).rejects.toBeInstanceOf(BatchGivenBackError);
     await expect(a.applied).rejects.toMatchObject({ code: '08006' }); // its next failure is final
+  });
+});
+
+describe('isOutage', () => {
+  const sql = (code: string) => Object.assign(new Error(code), { code });
+  it('retries what the database timeouts end as an outage, and a statement timeout as a failure of the messages', () => {
+    expect(isOutage(sql('25P03'))).toBe(true); // the session ended by idle_in_transaction_session_timeout
+    expect(isOutage(new Error('timeout exceeded when trying to connect'))).toBe(true); // pg-pool's connection timeout
+    expect(isOutage(new Error('Connection terminated due to connection timeout'))).toBe(true);
+    expect(isOutage(sql('ETIMEDOUT'))).toBe(true); // TCP keepalive gave up on a dead connection
+    expect(isOutage(sql('57014'))).toBe(false); // INGEST_STATEMENT_TIMEOUT_MS: tried INGEST_MAX_ATTEMPTS times, then isolated
   });
 });

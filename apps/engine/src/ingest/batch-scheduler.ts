@@ -350,13 +350,14 @@ function sqlState(error: unknown): string | undefined {
 /**
  * The database or the broker is unreachable, or the transaction lost a race: nothing about these messages, so
  * they are retried as they are until it passes (SQLSTATE 08 connection, 53 resources, 57P shutdown, 40 rollback,
- * 58 system error, 25006 a read-only node after a failover; socket errors; the driver's lost connections; kafkajs
+ * 58 system error, 25006 a read-only node after a failover, 25P03 a session ended by
+ * idle_in_transaction_session_timeout; socket errors; the driver's lost connections; kafkajs
  * errors of the DLQ producer that kafkajs itself calls retriable). A non-retriable kafkajs error (a dead letter too
  * large for the DLQ topic, a missing topic) is not an outage: it is isolated and parked like any other failure.
  */
 export function isOutage(error: unknown): boolean {
   const code = sqlState(error);
-  if (code && /^(08|53|57P|40|58|25006)/.test(code)) return true;
+  if (code && /^(08|53|57P|40|58|25006|25P03)/.test(code)) return true;
   if (code && /^E[A-Z]+$/.test(code)) return true; // ECONNREFUSED, ECONNRESET, ETIMEDOUT, EPIPE…
   const e = error as (Error & { retriable?: boolean }) | null;
   const name = e?.name ?? '';

@@ -4,7 +4,7 @@ import { payloadHash } from '@engine/contracts';
 import { Currency, formatAmount } from '@engine/domain';
 import { LedgerRepository, lockRuleState, NewLedgerEntry, OutboxRepository } from '@engine/persistence';
 import { DataSource } from 'typeorm';
-import { DATA_SOURCE } from '../../engine.tokens';
+import { API_DATA_SOURCE } from '../../engine.tokens';
 import { accruedMessage } from '../../ingest/output-events';
 import { OutboxRelay } from '../../outbox/outbox-relay';
 import { ApiException, ApiExceptionCode } from '../errors/api.exception';
@@ -41,7 +41,7 @@ export class AdjustmentService {
   private readonly outbox = new OutboxRepository();
 
   constructor(
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(API_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly relay: OutboxRelay,

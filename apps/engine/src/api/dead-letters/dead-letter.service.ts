@@ -4,7 +4,7 @@ import { parseRfc3339 } from '@engine/contracts';
 import { DeadLetterRepository } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { cursorOf, deadLetterView, parseCursor, sinceInstant, sourceTopic } from '../../dead-letters/dead-letter-view';
-import { DATA_SOURCE } from '../../engine.tokens';
+import { API_DATA_SOURCE } from '../../engine.tokens';
 import { ApiException } from '../errors/api.exception';
 import { DeadLettersDto } from './dtos/dead-letter.dto';
 import { DEFAULT_DEAD_LETTER_PAGE } from './dtos/dead-letter-query.dto';
@@ -23,7 +23,7 @@ export class DeadLetterService {
   private readonly repository = new DeadLetterRepository();
 
   constructor(
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(API_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 

@@ -1,5 +1,6 @@
 import { ArgumentsHost, BadRequestException, NotFoundException } from '@nestjs/common';
 import { firstValueFrom, isObservable } from 'rxjs';
+import { QueryFailedError } from 'typeorm';
 import { ApiExceptionFilter } from './api-exception.filter';
 import { ApiException, ApiExceptionCode, httpStatusOf } from './api.exception';
 
@@ -51,6 +52,39 @@ describe('ApiExceptionFilter', () => {
     jest.spyOn((filter as unknown as { logger: { error: () => void } }).logger, 'error').mockImplementation(() => undefined);
     filter.catch(new Error('secret detail'), crash.host);
     expect(crash.response.body).toEqual({ statusCode: 500, code: 'INTERNAL', message: 'internal error' });
+  });
+
+  it('answers 429 TOO_MANY_EXPORTS with Retry-After', () => {
+    const { host, response } = httpHost('/v1/ledger');
+    filter.catch(new ApiException(ApiExceptionCode.TOO_MANY_EXPORTS, '4 exports are already running', { limit: 4, retryAfterSeconds: 5 }), host);
+    expect(response.statusCode).toBe(429);
+    expect(response.headers['Retry-After']).toBe('5');
+    expect(response.body).toEqual({ statusCode: 429, code: 'TOO_MANY_EXPORTS', message: '4 exports are already running', limit: 4, retryAfterSeconds: 5 });
+  });
+
+  it('answers 503 with Retry-After when the database times out or is away, naming the bound and not the driver', () => {
+    jest.spyOn((filter as unknown as { logger: { warn: () => void } }).logger, 'warn').mockImplementation(() => undefined);
+    const failures: [unknown, string, RegExp][] = [
+      [new QueryFailedError('SELECT 1', [], Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' })), 'DATABASE_TIMEOUT', /API_STATEMENT_TIMEOUT_MS/],
+      [Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03' }), 'DATABASE_TIMEOUT', /API_LOCK_TIMEOUT_MS/],
+      [new Error('timeout exceeded when trying to connect'), 'DATABASE_TIMEOUT', /no database connection/],
+      [Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:5432 (user secret_role)'), { code: 'ECONNREFUSED' }), 'DATABASE_UNAVAILABLE', /cannot be reached/],
+      [Object.assign(new Error('the database system is shutting down'), { code: '57P01' }), 'DATABASE_UNAVAILABLE', /cannot be reached/],
+    ];
+    for (const [error, code, message] of failures) {
+      const { host, response } = httpHost('/v1/payouts');
+      filter.catch(error, host);
+      expect(response.statusCode).toBe(503);
+      expect(response.headers['Retry-After']).toBe('5');
+      expect(response.body).toMatchObject({ statusCode: 503, code, retryAfterSeconds: 5 });
+      expect((response.body as { message: string }).message).toMatch(message);
+      expect(JSON.stringify(response.body)).not.toMatch(/10\.0\.0\.7|secret_role|canceling/);
+    }
+    // any other driver error stays a 500
+    const other = httpHost('/v1/payouts');
+    jest.spyOn((filter as unknown as { logger: { error: () => void } }).logger, 'error').mockImplementation(() => undefined);
+    filter.catch(Object.assign(new Error('duplicate key'), { code: '23505' }), other.host);
+    expect(other.response.statusCode).toBe(500);
   });
 
   it('cuts a response that already started streaming', () => {

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, HttpException, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import { BaseRpcExceptionFilter } from '@nestjs/microservices';
 import { Request, Response } from 'express';
-import { ApiException, ApiExceptionCode, codeOfStatus, httpStatusOf } from './api.exception';
+import { ApiException, ApiExceptionCode, codeOfStatus, databaseFailure, httpStatusOf } from './api.exception';
 
 /** The error body of every /v1 endpoint. */
 export interface ApiErrorBody {
@@ -16,8 +16,9 @@ export const isApiPath = (path: string) => /^\/v1(\/|$)/i.test(path);
 
 /**
  * The one place where API failures become HTTP responses: ApiException by its code, Nest's HTTP errors (unknown
- * route, malformed JSON body) by their status, anything else as a logged 500 (never with request headers, so API
- * keys stay out of the logs). A failure after a streamed response has started can only cut the connection, so the
+ * route, malformed JSON body) by their status, a database that timed out or is away as a 503 with Retry-After
+ * (`databaseFailure`), anything else as a logged 500 (never with request headers, so API keys stay out of the logs).
+ * An error whose body has `retryAfterSeconds` (429 TOO_MANY_EXPORTS, the 503s) also gets the `Retry-After` header. A failure after a streamed response has started can only cut the connection, so the
  * client sees a truncated body. Bound globally (body-parser errors only reach global filters); requests outside
  * /v1 and the Kafka handlers keep Nest's default handling.
  */
@@ -39,6 +40,7 @@ export class ApiExceptionFilter extends BaseExceptionFilter {
       return undefined;
     }
     if (body.statusCode === 401) response.setHeader('WWW-Authenticate', 'Bearer');
+    if (typeof body.retryAfterSeconds === 'number') response.setHeader('Retry-After', String(body.retryAfterSeconds));
     response.status(body.statusCode).json(body);
     return undefined;
   }
@@ -57,6 +59,12 @@ export class ApiExceptionFilter extends BaseExceptionFilter {
     const status = (exception as { status?: unknown })?.status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return { statusCode: status, code: codeOfStatus(status), message: `request body: ${(exception as Error).message}` };
+    }
+    // the database timed out or is away: 503 with Retry-After, the driver's words to the log only
+    const database = databaseFailure(exception);
+    if (database) {
+      this.logger.warn(`${request.method} ${request.path}: ${database.code}: ${(exception as Error)?.message ?? exception}`);
+      return this.toBody(database, request);
     }
     this.logger.error(`${request.method} ${request.path} failed: ${(exception as Error)?.stack ?? exception}`);
     return { statusCode: 500, code: ApiExceptionCode.INTERNAL, message: 'internal error' };

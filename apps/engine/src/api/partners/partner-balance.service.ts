@@ -3,7 +3,7 @@ import { Clock } from '@engine/config';
 import { Currency, isoTimestamp, partnerBalance } from '@engine/domain';
 import { PayoutOrderRepository } from '@engine/persistence';
 import { DataSource } from 'typeorm';
-import { DATA_SOURCE } from '../../engine.tokens';
+import { API_DATA_SOURCE } from '../../engine.tokens';
 import { CurrencyBalanceDto, PartnerBalanceDto } from './dtos/partner-balance.dto';
 import { PartnerBalanceRepository } from './partner-balance.repository';
 
@@ -17,7 +17,7 @@ export class PartnerBalanceService {
   private readonly orders = new PayoutOrderRepository();
 
   constructor(
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(API_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly clock: Clock,
   ) {}
 

@@ -3,7 +3,7 @@ import { Clock } from '@engine/config';
 import { Anomaly, eventKey, isEligible, isoTimestamp, isPartnerEvent, partnerKey, partnerTimelines, RuleSettings, standingAt } from '@engine/domain';
 import { EventStoreRepository } from '@engine/persistence';
 import { DataSource } from 'typeorm';
-import { DATA_SOURCE, RULE_SETTINGS } from '../../engine.tokens';
+import { API_DATA_SOURCE, RULE_SETTINGS } from '../../engine.tokens';
 import { PartnerViewDto } from './dtos/partner-view.dto';
 
 /** A partner's standing (CONTRACT §9) at the engine clock and over time, from its stored partner events. */
@@ -12,7 +12,7 @@ export class PartnerViewService {
   private readonly store = new EventStoreRepository();
 
   constructor(
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(API_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(RULE_SETTINGS) private readonly settings: RuleSettings,
     private readonly clock: Clock,
   ) {}

@@ -4,7 +4,7 @@ import { payloadHash } from '@engine/contracts';
 import { decidePayout, PayoutOutcomeEvent, PayoutStatus } from '@engine/domain';
 import { AnomalyRepository, EventStoreRepository, lockRuleState, OutboxRepository, PayoutOrderRepository } from '@engine/persistence';
 import { DataSource } from 'typeorm';
-import { DATA_SOURCE } from '../../engine.tokens';
+import { API_DATA_SOURCE } from '../../engine.tokens';
 import { OutboxRelay } from '../../outbox/outbox-relay';
 import { PayoutSettlement } from '../../payouts/payout-settlement';
 import { ApiException, ApiExceptionCode } from '../errors/api.exception';
@@ -45,7 +45,7 @@ export class PayoutOrderService {
   private readonly settlement: PayoutSettlement;
 
   constructor(
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(API_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) config: Pick<AppConfig, 'topics'>,
     @Inject(OutboxRelay) private readonly relay: Pick<OutboxRelay, 'kick'>,

@@ -6,7 +6,7 @@ import {
 } from '@engine/domain';
 import { EventStoreRepository, lockRuleState, OutboxRepository, PayoutOrderRepository, Queryable } from '@engine/persistence';
 import { DataSource } from 'typeorm';
-import { DATA_SOURCE, RULE_SETTINGS } from '../../engine.tokens';
+import { API_DATA_SOURCE, RULE_SETTINGS } from '../../engine.tokens';
 import { OutboxRelay } from '../../outbox/outbox-relay';
 import { PayoutSettlement } from '../../payouts/payout-settlement';
 import { csvRecord, csvText } from '../common/csv';
@@ -28,7 +28,7 @@ export class PayoutService {
   private readonly settlement: PayoutSettlement;
 
   constructor(
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(API_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly clock: Clock,
     @Inject(RULE_SETTINGS) private readonly settings: Pick<RuleSettings, 'minimumPayouts'>,
     @Inject(APP_CONFIG) config: Pick<AppConfig, 'topics'>,

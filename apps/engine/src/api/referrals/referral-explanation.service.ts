@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '@engine/config';
 import { Currency, explainReferral, Explanation, formatAmount, isoTimestamp, RuleSettings } from '@engine/domain';
 import { DataSource } from 'typeorm';
-import { DATA_SOURCE, RULE_SETTINGS } from '../../engine.tokens';
+import { API_DATA_SOURCE, RULE_SETTINGS } from '../../engine.tokens';
 import { Principal } from '../auth/principal';
 import { ApiException, ApiExceptionCode } from '../errors/api.exception';
 import { ReferralExplanationDto } from './dtos/referral-explanation.dto';
@@ -43,7 +43,7 @@ export class ReferralExplanationService {
   private readonly inputs = new ReferralInputsQuery();
 
   constructor(
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(API_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(RULE_SETTINGS) private readonly settings: RuleSettings,
     private readonly clock: Clock,
   ) {}

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Currency, formatAmount } from '@engine/domain';
 import { DataSource } from 'typeorm';
-import { DATA_SOURCE } from '../../engine.tokens';
+import { API_DATA_SOURCE } from '../../engine.tokens';
 import { mayActFor, Principal } from '../auth/principal';
 import { ApiException, ApiExceptionCode } from '../errors/api.exception';
 import { MAX_PAGE } from './dtos/referral-params.dto';
@@ -33,7 +33,7 @@ export function visibleReferral(row: ReferralRow | null, referralId: string, pri
 export class ReferralViewService {
   private readonly repository = new ReferralViewRepository();
 
-  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
+  constructor(@Inject(API_DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   /** One referral (see visibleReferral for unknown ids and other partners' referrals). */
   async referral(referralId: string, principal: Principal): Promise<ReferralViewDto> {
