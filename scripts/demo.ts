@@ -170,7 +170,7 @@ async function settlePayouts(dataSource: DataSource, api: string, key: string, c
   const rows = [];
   for (const { partner_id } of partners) {
     const balance = JSON.parse(await get(`${api}/v1/partners/${encodeURIComponent(partner_id)}/balance`, key));
-    for (const b of balance.balances) rows.push({ partner: partner_id, currency: b.currency, earned: b.earned, held: b.held, pending: b.pending, paid: b.paid, available: b.available });
+    for (const b of balance.balances) rows.push({ partner: partner_id, currency: b.currency, earned: b.earned, held: b.held, pending: b.pending, paid: b.paid, failed: b.failed, available: b.available });
   }
   console.log(`\nPartner balances at ${new Date(now).toISOString()} (GET /v1/partners/{id}/balance)`);
   console.table(rows);

@@ -166,7 +166,7 @@ describe('payout orders on Kafka and PostgreSQL', () => {
     // earned 110.00 + 70.00 + 110.00 (return) + 70.00 (held-north) = 360.00; available = 360.00 − 70.00 − 0.00 − 70.00
     expect((await api('GET', '/v1/partners/P-PAY/balance', finance)).json).toEqual({
       partnerId: 'P-PAY', at: NOW_ISO,
-      balances: [{ currency: 'USD', earned: '360.00', held: '70.00', pending: '0.00', paid: '70.00', available: '220.00' }],
+      balances: [{ currency: 'USD', earned: '360.00', held: '70.00', pending: '0.00', paid: '70.00', failed: '110.00', available: '220.00' }],
     });
   });
 
@@ -217,7 +217,7 @@ describe('payout orders on Kafka and PostgreSQL', () => {
     // earned 110.00 + 70.00 + 110.00 − 110.00 + 70.00 = 250.00; held 70.00 (held-north until 2026-12-31); paid 110.00 + 70.00
     const expected = {
       partnerId: 'P-PAY', at: NOW_ISO,
-      balances: [{ currency: 'USD', earned: '250.00', held: '70.00', pending: '0.00', paid: '180.00', available: '0.00' }],
+      balances: [{ currency: 'USD', earned: '250.00', held: '70.00', pending: '0.00', paid: '180.00', failed: '0.00', available: '0.00' }],
     };
     expect((await api('GET', '/v1/partners/P-PAY/balance', finance)).json).toEqual(expected);
     expect((await api('GET', '/v1/partners/P-NOBODY/balance', finance)).json).toEqual({ partnerId: 'P-NOBODY', at: NOW_ISO, balances: [] });

@@ -8,11 +8,12 @@ export class CurrencyBalanceDto {
   @ApiProperty({ example: '120.00', description: 'positive entries not yet released (releaseAt after the clock)' }) held: string;
   @ApiProperty({ example: '300.00', description: 'PENDING payout orders' }) pending: string;
   @ApiProperty({ example: '100.00', description: 'PAID payout orders' }) paid: string;
-  @ApiProperty({ example: '20.00', description: 'earned − held − pending − paid' }) available: string;
+  @ApiProperty({ example: '0.00', description: 'FAILED payout orders: their amounts came back as PAYOUT_RETURNED entries, which are in earned (README, "Holding and payout orders")' }) failed: string;
+  @ApiProperty({ example: '20.00', description: 'earned − held − pending − paid (CONTRACT §10)' }) available: string;
 
   static of(b: PartnerBalance): CurrencyBalanceDto {
     const f = (v: bigint) => formatAmount(v, b.currency);
-    return { currency: b.currency, earned: f(b.earned), held: f(b.held), pending: f(b.pending), paid: f(b.paid), available: f(b.available) };
+    return { currency: b.currency, earned: f(b.earned), held: f(b.held), pending: f(b.pending), paid: f(b.paid), failed: f(b.failed), available: f(b.available) };
   }
 }
 
