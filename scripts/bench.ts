@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { ENGINE_NODE_FLAGS, integerOption } from '@engine/config';
+import { count as formatCount, ENGINE_NODE_FLAGS, integerOption, ProgressLines } from '@engine/config';
 import { inputTopics, outputTopics, TOPICS, topicNames, Topics } from '@engine/contracts';
 import { InboundMessage, KafkaGateway } from '@engine/messaging';
 import {
@@ -37,6 +37,16 @@ const FAMILY_SIGNUP_LINES = integerOption('family-signup-lines', 50, 1);
 const FAMILY_SAMPLES = integerOption('family-samples', 7, 1);
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const log = (text: string) => console.log(`bench: ${text}`);
+/** how often a long step says where it is, on stderr ("bench: applied 120,000/200,000 (lag 80,000)") */
+const PROGRESS_EVERY_MS = 5_000;
+
+/** publishMessages, with a progress line on stderr every 5 s. */
+async function publish(kafka: KafkaGateway, messages: ScenarioMessage[], chunk = 500): Promise<void> {
+  const progress = new ProgressLines(PROGRESS_EVERY_MS);
+  const total = formatCount(messages.length);
+  await publishMessages(kafka, messages, chunk, (published) => progress.tick(() => `bench: published ${formatCount(published)}/${total}`));
+  progress.end(() => `bench: published ${total}/${total}`);
+}
 
 /** CPU seconds (user + system) a process has used so far. */
 function cpuSeconds(pid: number): number {
@@ -127,15 +137,22 @@ function benchStream(events: number): ScenarioMessage[] {
   return out.slice(0, events);
 }
 
-async function settled(kafka: KafkaGateway, db: Client, groupId: string, topics: Topics, intervalMs = 100): Promise<void> {
+/** Lag 0 and the outbox empty; with `published` (the messages just published), a progress line every 5 s on stderr. */
+async function settled(kafka: KafkaGateway, db: Client, groupId: string, topics: Topics, published = 0, intervalMs = 100): Promise<void> {
   // Polled every `intervalMs` near the end only: while much is left, every probe (five admin requests) would take CPU
   // from the engine and the broker on this same machine, and measure nothing.
   const deadline = Date.now() + 30 * 60_000;
+  const progress = new ProgressLines(PROGRESS_EVERY_MS);
+  const applied = (lag: number) => `bench: applied ${formatCount(Math.max(0, published - lag))}/${formatCount(published)}`;
   for (;;) {
     let lag = -1; // unknown: the probe failed (a broker hiccup), asked again shortly
     try {
       lag = (await kafka.lag(groupId, inputTopics(topics))).reduce((sum, l) => sum + l.lag, 0);
-      if (lag === 0 && (await db.query('SELECT count(*)::int AS n FROM outbox')).rows[0].n === 0) return;
+      if (published > 0) progress.tick(() => `${applied(lag)} (lag ${formatCount(lag)})`);
+      if (lag === 0 && (await db.query('SELECT count(*)::int AS n FROM outbox')).rows[0].n === 0) {
+        if (published > 0) progress.end(() => applied(0));
+        return;
+      }
     } catch {
       // retried below
     }
@@ -158,7 +175,11 @@ async function kafkaCeiling(kafka: KafkaGateway, topics: Topics, expected: numbe
       return { applied: Promise.resolve() };
     },
   });
-  await pollUntil(async () => finished > 0, 10 * 60_000, 50, 'the bare consumer');
+  const progress = new ProgressLines(PROGRESS_EVERY_MS);
+  await pollUntil(async () => {
+    progress.tick(() => `bench: bare consumer ${formatCount(count)}/${formatCount(expected)}`);
+    return finished > 0;
+  }, 10 * 60_000, 50, 'the bare consumer');
   await consumer.stop();
   return expected / ((finished - started) / 1000);
 }
@@ -327,8 +348,10 @@ async function durableFloor(kafka: KafkaGateway, databaseUrl: string, topics: To
       if (failure) throw failure;
       if (Date.now() > deadline) throw new Error(`the floor consumer timed out (${consumed} of ${expected} messages stored)`);
     };
+    const progress = new ProgressLines(PROGRESS_EVERY_MS);
     while (consumed < expected) {
       check();
+      progress.tick(() => `bench: floor stored ${formatCount(consumed)}/${formatCount(expected)}`);
       await sleep(20);
     }
     for (;;) {
@@ -371,7 +394,9 @@ async function latency(kafka: KafkaGateway, topics: Topics, seconds: number, rat
   const perTick = Math.round((rate * tick) / 1000);
   const started = Date.now();
   let n = 0;
+  const progress = new ProgressLines(PROGRESS_EVERY_MS);
   while (Date.now() - started < seconds * 1000) {
+    progress.tick(() => `bench: latency ${Math.round((Date.now() - started) / 1000)}/${seconds} s, ${formatCount(n)} sent, ${formatCount(latencies.length)} answered`);
     const due = Math.floor(((Date.now() - started) / 1000) * rate);
     const batch: ScenarioMessage[] = [];
     while (n < due && batch.length < perTick * 4) {
@@ -404,8 +429,8 @@ async function lateEvent(kafka: KafkaGateway, db: Client, groupId: string, topic
   for (let i = 0; i < lines; i++) {
     story.push(cloudEvents.usage({ customerId, invoiceLineId: `L-${i}`, amount: '1.00', time: new Date(base + i * 60_000).toISOString() }));
   }
-  await publishMessages(kafka, renameTopics(story, topics));
-  await settled(kafka, db, groupId, topics);
+  await publish(kafka, renameTopics(story, topics));
+  await settled(kafka, db, groupId, topics, story.length);
   // The probe asks for the referral's entries past the newest one before the publish: a primary-key range that stays
   // empty until the engine commits, so each probe (every 2 ms) costs the same whatever the referral's size, where
   // counting its entries read all 10,000 of them each time, on the cores the engine's transaction needs.
@@ -455,8 +480,8 @@ async function textbookBaseline(kafka: KafkaGateway, stream: ScenarioMessage[], 
   try {
     await new Promise((r) => setTimeout(r, 2000)); // consumer group join
     const started = Date.now();
-    await publishMessages(kafka, renameTopics(stream.slice(0, count), topics), 2000);
-    await settled(kafka, db, groupId, topics);
+    await publish(kafka, renameTopics(stream.slice(0, count), topics), 2000);
+    await settled(kafka, db, groupId, topics, count);
     return count / ((Date.now() - started) / 1000);
   } finally {
     await baseline.stop();
@@ -503,15 +528,15 @@ async function familyPhase(shape: 'a' | 'b', family: Family, standard: number): 
   try {
     await sleep(2000); // consumer group join
     const started = Date.now();
-    await publishMessages(kafka, renameTopics(family.messages, topics), 2000);
-    await settled(kafka, db, groupId, topics);
+    await publish(kafka, renameTopics(family.messages, topics), 2000);
+    await settled(kafka, db, groupId, topics, family.messages.length);
     const seconds = (Date.now() - started) / 1000;
     const rate = family.messages.length / seconds;
     log(`${label} load: ${family.messages.length} events (${family.customerIds.length} customers in one component, ${family.linesPerCustomer} lines each) in ${seconds.toFixed(1)} s = ${Math.round(rate)} events/s; the standard stream: ${Math.round(standard)} events/s; family / standard = ${(rate / standard).toFixed(2)}`);
 
     const lone = loneAccount({ idPrefix: `lone${shape}`, lines: family.linesPerCustomer });
-    await publishMessages(kafka, renameTopics(lone.messages, topics));
-    await settled(kafka, db, groupId, topics);
+    await publish(kafka, renameTopics(lone.messages, topics));
+    await settled(kafka, db, groupId, topics, lone.messages.length);
     const at = Math.max(family.after, lone.after);
     let k = 0;
     const committed = async (id: string) =>
@@ -567,7 +592,7 @@ async function main(): Promise<void> {
   const port = integerOption('port', 3999, 1);
   if (args.includes('--profile-only')) {
     // Publish first, then start the engine and measure only its processing (for --cpu-prof runs).
-    await publishMessages(kafka, messages, 2000);
+    await publish(kafka, messages, 2000);
   }
   const engine = await startEngine({
     DATABASE_URL: databaseUrl, MIGRATION_DATABASE_URL: '', KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: groupId, HTTP_PORT: String(port),
@@ -579,9 +604,9 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 2000)); // consumer group join
     const started = Date.now();
     const cpuBefore = cpuSeconds(engine.child.pid!);
-    if (!args.includes('--profile-only')) await publishMessages(kafka, messages, 2000);
+    if (!args.includes('--profile-only')) await publish(kafka, messages, 2000);
     const published = Date.now();
-    await settled(kafka, db, groupId, topics);
+    await settled(kafka, db, groupId, topics, messages.length);
     if (args.includes('--profile-only')) {
       log(`engine CPU: ${(((cpuSeconds(engine.child.pid!) - cpuBefore) * 1e6) / messages.length).toFixed(0)} µs per event`);
       log(`engine drained ${messages.length} pre-published events in ${((Date.now() - started) / 1000).toFixed(1)} s = ${Math.round(messages.length / ((Date.now() - started) / 1000))} events/s, peak RSS ${Math.round(engine.peakRssMb())} MB`);

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Clock, loadConfig } from '@engine/config';
+import { Clock, count, loadConfig, ProgressLines, whileRunning } from '@engine/config';
 import { isPeriod, MINIMUM_PAYOUTS } from '@engine/domain';
 import { openMigratedDataSource } from '@engine/persistence';
 import { createWriteStream } from 'node:fs';
@@ -19,11 +19,13 @@ import { PayoutService } from '../apps/engine/src/api/payouts/payout.service';
  *
  * --close closes the period first (refused, exit 1, while the month has not ended by the engine clock — ENGINE_NOW
  * or the wall clock — or while an earlier period with entries is open). Then writes <out>/ledger-<period>.csv (the
- * entries booked in the period, streamed, with a progress bar on stderr), <out>/payouts-<period>.csv (final
+ * entries booked in the period, streamed, with a progress bar on stderr: a line every 2 s when stderr is not a
+ * terminal), <out>/payouts-<period>.csv (final
  * statements of a closed period, provisional ones of an open period) and <out>/payout-orders-<period>.csv (the payout
  * orders the period's close created, with their status; only the header while the period is open). Same bytes as the
  * HTTP API's CSV exports.
- * Files are written under a temporary name and renamed when complete.
+ * Files are written under a temporary name and renamed when complete. A step without a count (the close, the
+ * statements, the payout orders) says on stderr every 5 s that it is still running.
  */
 interface Options {
   period: string;
@@ -53,10 +55,14 @@ function parseOptions(argv: string[]): Options {
   return options as Options;
 }
 
-/** `[██████░░░░]  61%  612,000/1,000,000 rows` on stderr, redrawn at most every 100 ms (only on a terminal). */
+/**
+ * `[██████░░░░]  61%  612,000/1,000,000 rows` on stderr, redrawn at most every 100 ms on a terminal; elsewhere (a log,
+ * CI) a line every 2 s: `ledger 2026-10: 612,000/1,000,000 rows (61%)`.
+ */
 export class ProgressBar {
   private lastDraw = 0;
   private readonly tty = Boolean(process.stderr.isTTY);
+  private readonly lines = new ProgressLines();
 
   constructor(
     private readonly label: string,
@@ -64,8 +70,9 @@ export class ProgressBar {
   ) {}
 
   update(done: number, force = false): void {
+    if (!this.tty) return this.lines.tick(() => this.line(done));
     const now = Date.now();
-    if (!this.tty || (!force && now - this.lastDraw < 100)) return;
+    if (!force && now - this.lastDraw < 100) return;
     this.lastDraw = now;
     const ratio = this.total === 0 ? 1 : Math.min(1, done / this.total);
     const width = 30;
@@ -77,8 +84,13 @@ export class ProgressBar {
   }
 
   done(final: number): void {
+    if (!this.tty) return this.lines.end(() => this.line(final));
     this.update(final, true);
-    if (this.tty) process.stderr.write('\n');
+    process.stderr.write('\n');
+  }
+
+  private line(done: number): string {
+    return `${this.label}: ${count(done)}/${count(this.total)} rows (${this.total === 0 ? 100 : Math.floor((Math.min(done, this.total) / this.total) * 100)}%)`;
   }
 }
 
@@ -97,7 +109,7 @@ async function main(): Promise<void> {
 
     if (options.close) {
       try {
-        const closed = await payouts.close(period);
+        const closed = await whileRunning(`report: closing ${period}`, payouts.close(period));
         console.error(`period ${period} closed at ${closed.closedAt} (${closed.statements.length} statements)`);
       } catch (error) {
         if (error instanceof ApiException) {
@@ -125,12 +137,12 @@ async function main(): Promise<void> {
     bar.done(result.rows);
 
     const payoutsPath = join(out, `payouts-${period}.csv`);
-    const statements = await payouts.statements(period);
+    const statements = await whileRunning(`report: statements of ${period}`, payouts.statements(period));
     await writeFile(`${payoutsPath}.partial`, PayoutService.csv(statements));
     await rename(`${payoutsPath}.partial`, payoutsPath);
 
     const ordersPath = join(out, `payout-orders-${period}.csv`);
-    const orders = await payoutOrders.list({ period });
+    const orders = await whileRunning(`report: payout orders of ${period}`, payoutOrders.list({ period }));
     await writeFile(`${ordersPath}.partial`, payoutOrdersCsv(orders));
     await rename(`${ordersPath}.partial`, ordersPath);
 

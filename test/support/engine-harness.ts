@@ -3,7 +3,7 @@ import { AppConfig, loadConfig } from '@engine/config';
 import { inputTopics, outputTopics } from '@engine/contracts';
 import { RuleSettings } from '@engine/domain';
 import { KafkaGateway } from '@engine/messaging';
-import { dropDatabase, ensureTestRoles, pollUntil, publishMessages, ScenarioMessage, testDatabase, TestDatabase } from '@engine/testing';
+import { CapturedLogs, dropDatabase, ensureTestRoles, pollUntil, publishMessages, ScenarioMessage, testDatabase, TestDatabase } from '@engine/testing';
 import { Client } from 'pg';
 import { createEngineApp, startEngineApp } from '../../apps/engine/src/engine-app';
 
@@ -13,6 +13,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** the rules' settings the engine runs with (from its configuration unless a test needs others) */
   settings?: RuleSettings;
+  /** where the engine's log lines go (stdout otherwise) */
+  logs?: CapturedLogs;
 }
 
 /**
@@ -28,7 +30,7 @@ export class EngineHarness {
   baseUrl = '';
   private connecting?: Promise<unknown>;
 
-  private constructor(readonly config: AppConfig, readonly database: TestDatabase, private readonly settings?: RuleSettings) {
+  private constructor(readonly config: AppConfig, readonly database: TestDatabase, private readonly settings?: RuleSettings, private readonly logs?: CapturedLogs) {
     this.kafka = new KafkaGateway({ brokers: config.kafkaBrokers, clientId: `test-${config.groupId}` });
     this.db = new Client({ connectionString: database.adminUrl });
   }
@@ -50,13 +52,13 @@ export class EngineHarness {
       OUTBOX_POLL_INTERVAL_MS: '100',
       ...options.env,
     });
-    const harness = new EngineHarness(config, database, options.settings);
+    const harness = new EngineHarness(config, database, options.settings, options.logs);
     await harness.kafka.ensureTopics([...inputTopics(config.topics), ...outputTopics(config.topics)].map((topic) => ({ topic, numPartitions: config.topicPartitions })));
     return harness;
   }
 
   async start(): Promise<void> {
-    this.app = await createEngineApp(this.config, this.settings);
+    this.app = await createEngineApp(this.config, this.settings, this.logs);
     await startEngineApp(this.app, 0);
     const address = this.app.getHttpServer().address();
     this.baseUrl = `http://127.0.0.1:${address.port}`;

@@ -1,6 +1,7 @@
-import { INestApplication, Logger, LogLevel } from '@nestjs/common';
+import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger as NestPinoLogger } from 'nestjs-pino';
 import { AppConfig } from '@engine/config';
 import { RuleSettings } from '@engine/domain';
 import { ruleSettingsOf } from './rule-settings';
@@ -9,18 +10,24 @@ import { KafkaBatchServer, KafkaGateway } from '@engine/messaging';
 import { AppModule } from './app.module';
 import { securityHeaders } from './api/common/security-headers';
 import { EngineMetrics } from './observability/engine-metrics';
+import { createHttpLogger, createRootLogger, LogDestination } from './observability/logging';
 import { importProgramsFileAtStart } from './programs/import-programs-file';
 import { EngineRuntime } from './engine-runtime.service';
 import { SHUTDOWN_TIMEOUT_MS } from './engine.tokens';
 import { exitOnShutdownSignals } from './shutdown';
 
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
-/** Builds the whole engine (Kafka workers + HTTP API) without starting it; used by main.ts and the tests. */
-export async function createEngineApp(config: AppConfig, settings: RuleSettings = ruleSettingsOf(config)): Promise<INestApplication> {
-  await importProgramsFileAtStart(config); // after the migrations, before anything is consumed; a refused file rejects here
-  const logger = LEVELS.slice(0, LEVELS.indexOf(config.logLevel as LogLevel) + 1);
-  const app = await NestFactory.create(AppModule.register(config, settings), { logger, bufferLogs: false });
+/**
+ * Builds the whole engine (Kafka workers + HTTP API) without starting it; used by main.ts and the tests. Its logs go
+ * to stdout as LOG_LEVEL and LOG_FORMAT say (observability/logging.ts), or to `logDestination` (tests).
+ */
+export async function createEngineApp(config: AppConfig, settings: RuleSettings = ruleSettingsOf(config), logDestination?: LogDestination): Promise<INestApplication> {
+  const root = createRootLogger(config, logDestination);
+  // after the migrations, before anything is consumed; a refused file rejects here
+  await importProgramsFileAtStart(config, { log: (message: string) => root.info({ context: 'Programs' }, message) });
+  // what Nest logs before the logger is taken from the module is held, then written through it
+  const app = await NestFactory.create(AppModule.register(config, settings, root), { bufferLogs: true });
+  app.useLogger(app.get(NestPinoLogger));
+  app.use(createHttpLogger(root)); // first: a request id for every request, and the /v1 access lines
   app.use(securityHeaders()); // helmet's headers on every response (api/common/security-headers.ts)
   const kafka = app.get(KafkaGateway);
   const metrics = app.get(EngineMetrics);

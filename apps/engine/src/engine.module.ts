@@ -10,6 +10,7 @@ import { ExpirySweep } from './expiry/expiry-sweep';
 import { IngestController } from './ingest/ingest.controller';
 import { ApplyEvents } from './ingest/apply-events.use-case';
 import { BatchScheduler } from './ingest/batch-scheduler';
+import { ingestLog } from './ingest/ingest-log';
 import { InlineParser, MessageParser, WorkerParser } from './ingest/message-parser';
 import { EngineMetrics } from './observability/engine-metrics';
 import { HealthController } from './observability/health.controller';
@@ -51,7 +52,7 @@ async function openRuntimeDataSource(config: AppConfig): Promise<DataSource> {
 export class EngineModule {
   static register(config: AppConfig, settings: RuleSettings): DynamicModule {
     const kafkaLogger = new Logger('Kafka');
-    const ingestLogger = new Logger('Ingest');
+    const ingest = ingestLog(new Logger('Ingest'));
     const heap = new HeapGovernor(config.heapSoftLimitMb * 2 ** 20);
     return {
       module: EngineModule,
@@ -101,18 +102,19 @@ export class EngineModule {
               topics: config.topics,
               parser: messageParser(config.parseWorkers, config.heapSoftLimitMb > 0 ? PARSE_WORKER_HEAP_SOFT_LIMIT_MB : 0),
               maxAttempts: config.ingestMaxAttempts,
-              onCommitted: (report, batches, started) => {
+              onCommitted: (report, batches, started, tx) => {
+                ingest.committed(report, batches.reduce((n, b) => n + b.messages.length, 0), tx, Number(process.hrtime.bigint() - started) / 1e6);
                 metrics.recordBatch(batches.map((b) => [b.topic, b.messages.length] as const), report, started);
                 relay.kick();
                 heap.check();
               },
-              onFailure: (error, attempt, messages) => {
+              onFailure: (error, attempt, messages, tx) => {
                 metrics.batchFailures.inc();
-                ingestLogger.warn(`transaction of ${messages} message(s) failed (attempt ${attempt}): ${(error as Error).message}`);
+                ingest.failed(error, attempt, messages, tx);
               },
-              onParked: (record) => {
+              onParked: (record, tx) => {
                 metrics.parked.inc();
-                ingestLogger.error(`parked ${record.topic}/${record.partition}@${record.offset} (${record.source ?? '?'}, ${record.eventId ?? '?'}) after ${record.attempts} attempts: ${record.errorMessage}`);
+                ingest.parked(record, tx);
               },
             });
           },

@@ -14,6 +14,14 @@ describe('loadConfig', () => {
     expect(config.topics.referrals).toBe('partner.referrals.v1');
     expect(config.programsFile).toBeNull();
     expect(config.partnerEnrollment).toBe('open');
+    expect(config.logLevel).toBe('log');
+    expect(config.logFormat).toBe('json');
+  });
+
+  it('reads the log level and format', () => {
+    expect(loadConfig({ LOG_LEVEL: 'debug', LOG_FORMAT: 'pretty' })).toMatchObject({ logLevel: 'debug', logFormat: 'pretty' });
+    expect(() => loadConfig({ LOG_FORMAT: 'text' })).toThrow(/LOG_FORMAT must be json or pretty/);
+    expect(() => loadConfig({ LOG_LEVEL: 'info' })).toThrow(/LOG_LEVEL/);
   });
 
   it('defaults to CONTRACT §1\'s single URL for both; a DATABASE_URL given alone is both; two URLs split the roles', () => {

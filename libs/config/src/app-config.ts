@@ -21,7 +21,10 @@ export interface AppConfig {
   outboxPollIntervalMs: number;
   partitionsConsumedConcurrently: number;
   consumerMaxBytes: number;
+  /** Nest's level name (error, warn, log, debug, verbose): the least severe level logged */
   logLevel: string;
+  /** `json`: one JSON object a line (machines, the default); `pretty`: pino-pretty's lines for people (the demo) */
+  logFormat: LogFormat;
   topics: Topics;
   groupId: string;
   /** worker threads that parse and validate messages (0: on the event loop) */
@@ -54,6 +57,8 @@ export interface AppConfig {
   exportTimeoutMs: number;
 }
 
+export type LogFormat = 'json' | 'pretty';
+
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
 export class ConfigError extends Error {
@@ -73,6 +78,7 @@ const DEFAULTS: Record<string, string> = {
   PARTITIONS_CONSUMED_CONCURRENTLY: '6',
   CONSUMER_MAX_BYTES: String(1024 * 1024),
   LOG_LEVEL: 'log',
+  LOG_FORMAT: 'json',
   KAFKA_GROUP_ID: CONSUMER_GROUP,
   PARSE_WORKERS: '1',
   WORKING_SET_MAX_ENTRIES: '20000',
@@ -141,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     partitionsConsumedConcurrently: dto.PARTITIONS_CONSUMED_CONCURRENTLY,
     consumerMaxBytes: dto.CONSUMER_MAX_BYTES,
     logLevel: dto.LOG_LEVEL,
+    logFormat: dto.LOG_FORMAT as LogFormat,
     topics: topicNames(dto.KAFKA_TOPIC_PREFIX ?? ''),
     groupId: dto.KAFKA_GROUP_ID,
     parseWorkers: dto.PARSE_WORKERS,

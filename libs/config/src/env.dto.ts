@@ -66,6 +66,9 @@ export class EnvDto {
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: string;
 
+  @IsIn(['json', 'pretty'], { message: 'LOG_FORMAT must be json or pretty' })
+  LOG_FORMAT: string;
+
   @IsOptional() @IsString()
   PROGRAMS_FILE?: string;
 

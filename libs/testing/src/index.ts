@@ -7,3 +7,4 @@ export * from './cloud-events';
 export * from './sample-stream';
 export * from './classify-messages';
 export * from './family-stream';
+export * from './captured-logs';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { DlqCode, TOPICS, Topics } from '@engine/contracts';
 import { ConsumerLease, InboundBatch, InboundMessage } from '@engine/messaging';
 import { ParkedEventRecord } from '@engine/persistence';
@@ -31,9 +32,26 @@ export interface BatchSchedulerOptions {
    */
   heartbeatIntervalMs?: number;
   /** every committed group, with its messages' topics and sizes */
-  onCommitted?: (report: BatchReport, batches: readonly InboundBatch[], startedNs: bigint) => void;
-  onFailure?: (error: unknown, attempt: number, messages: number) => void;
-  onParked?: (record: ParkedEventRecord) => void;
+  onCommitted?: (report: BatchReport, batches: readonly InboundBatch[], startedNs: bigint, tx: IngestTransaction) => void;
+  /** a try that rolled back; `tx.batches` are the offsets of the messages it held (a part of the group once it is split) */
+  onFailure?: (error: unknown, attempt: number, messages: number, tx: IngestTransaction) => void;
+  /** a message set aside; `tx.batches` is its own offset */
+  onParked?: (record: ParkedEventRecord, tx: IngestTransaction) => void;
+}
+
+/** A transaction of the scheduler as the logs name it: its id and the offsets it holds. */
+export interface IngestTransaction {
+  /** `<6 hex digits of this scheduler>-<sequence>`: the same through the group's retries and isolation */
+  id: string;
+  /** per topic and partition, the first and last offset held */
+  batches: OffsetRange[];
+}
+
+export interface OffsetRange {
+  topic: string;
+  partition: number;
+  fromOffset: string;
+  toOffset: string;
 }
 
 interface Queued {
@@ -85,6 +103,22 @@ const coordinates = (batch: InboundBatch): BatchCoordinates => ({
   topic: batch.topic, partition: batch.partition, from: batch.messages[0]?.offset ?? '', to: batch.messages.at(-1)?.offset ?? '', messages: batch.messages.length,
 });
 
+/** The offsets of messages, per topic and partition (a partition's messages are in offset order). */
+export function offsetRanges(messages: readonly IngestMessage[]): OffsetRange[] {
+  const ranges = new Map<string, OffsetRange>();
+  for (const { message: m } of messages) {
+    const key = `${m.topic}\u0000${m.partition}`;
+    const range = ranges.get(key);
+    if (range) range.toOffset = m.offset;
+    else ranges.set(key, { topic: m.topic, partition: m.partition, fromOffset: m.offset, toOffset: m.offset });
+  }
+  return [...ranges.values()];
+}
+
+const rangeOf = (batch: InboundBatch): OffsetRange => ({
+  topic: batch.topic, partition: batch.partition, fromOffset: batch.messages[0]?.offset ?? '', toOffset: batch.messages.at(-1)?.offset ?? '',
+});
+
 /** "topic/partition@from-to" for logs. */
 export function describeBatches(batches: readonly BatchCoordinates[]): string {
   if (batches.length === 0) return 'none';
@@ -118,6 +152,9 @@ export class BatchScheduler {
   /** the time to finish is up: queued batches are rejected, a failing transaction is not retried */
   private closed = false;
   private applied = 0;
+  /** names this scheduler's transactions in the logs (`IngestTransaction.id`) */
+  private readonly tag = randomBytes(3).toString('hex');
+  private transactions = 0;
   private keepAlive: NodeJS.Timeout | null = null;
   private readonly parser: MessageParser;
   private readonly maxMessagesPerTransaction: number;
@@ -253,9 +290,10 @@ export class BatchScheduler {
         }
         this.inFlight = group;
         const started = process.hrtime.bigint();
+        const txId = `${this.tag}-${++this.transactions}`;
         let report: BatchReport | null = null;
         try {
-          report = await this.applyIsolating(group.flatMap((q) => q.messages), this.maxAttempts);
+          report = await this.applyIsolating(group.flatMap((q) => q.messages), this.maxAttempts, txId);
         } catch (error) {
           for (const queued of group) queued.reject(error); // only when closed meanwhile
         }
@@ -264,7 +302,8 @@ export class BatchScheduler {
           this.applied += group.length;
           for (const queued of group) queued.resolve(report);
           try {
-            this.options.onCommitted?.(report, group.map((q) => q.batch), started);
+            const batches = group.map((q) => q.batch);
+            this.options.onCommitted?.(report, batches, started, { id: txId, batches: batches.map(rangeOf) });
           } catch {
             // metrics and notifications must not undo a commit
           }
@@ -282,7 +321,7 @@ export class BatchScheduler {
    * each half alone (one try each, as the failure was retried already), down to single messages, which get
    * `maxAttempts` tries in all and are then set aside. Throws only when the scheduler is closed.
    */
-  private async applyIsolating(messages: IngestMessage[], tries: number): Promise<BatchReport> {
+  private async applyIsolating(messages: IngestMessage[], tries: number, txId: string): Promise<BatchReport> {
     const limit = messages.length === 1 ? this.maxAttempts : tries; // a message alone gets its own tries
     let failures = 0; // outages do not count: nothing is wrong with the messages
     for (let attempt = 1; ; attempt++) {
@@ -290,7 +329,7 @@ export class BatchScheduler {
         return { ...(await this.options.apply(messages)), parked: 0 };
       } catch (error) {
         if (this.closed) throw error;
-        this.options.onFailure?.(error, attempt, messages.length);
+        this.options.onFailure?.(error, attempt, messages.length, { id: txId, batches: offsetRanges(messages) });
         const outage = isOutage(error);
         if (!outage) failures++;
         if (outage || failures < limit) {
@@ -299,11 +338,11 @@ export class BatchScheduler {
         }
         if (messages.length > 1) {
           const half = Math.ceil(messages.length / 2);
-          const first = await this.applyIsolating(messages.slice(0, half), 1);
-          const second = await this.applyIsolating(messages.slice(half), 1);
+          const first = await this.applyIsolating(messages.slice(0, half), 1, txId);
+          const second = await this.applyIsolating(messages.slice(half), 1, txId);
           return sum(first, second);
         }
-        const report = await this.setAside(messages[0], error, failures);
+        const report = await this.setAside(messages[0], error, failures, txId);
         if (report) return report;
         await sleep(this.maxBackoffMs); // could not even set it aside (the database went away): try again
       }
@@ -311,7 +350,7 @@ export class BatchScheduler {
   }
 
   /** A message that keeps failing alone: dead-lettered when the database cannot hold it, parked otherwise. */
-  private async setAside(item: IngestMessage, error: unknown, attempts: number): Promise<BatchReport | null> {
+  private async setAside(item: IngestMessage, error: unknown, attempts: number, txId: string): Promise<BatchReport | null> {
     if ('parsed' in item && isUnstorable(error)) {
       const reason = `the database refused this event: ${(error as Error).message}`.slice(0, 500);
       try {
@@ -326,7 +365,7 @@ export class BatchScheduler {
     } catch {
       return null;
     }
-    this.options.onParked?.(record);
+    this.options.onParked?.(record, { id: txId, batches: offsetRanges([item]) });
     return { applied: 0, duplicates: 0, deadLetters: [], parked: 1 };
   }
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Logger } from '@nestjs/common';
+import { Logger, LoggerService } from '@nestjs/common';
 import { AppConfig, Clock } from '@engine/config';
 import { DocumentProblem, validateProgramsFile } from '@engine/contracts';
 import { openMigratedDataSource } from '@engine/persistence';
@@ -58,7 +58,7 @@ export async function importProgramsFile(dataSource: DataSource, file: string, n
  * file, before the engine is built and consumes anything. A failure stops the start (the error names the file and
  * what it refused).
  */
-export async function importProgramsFileAtStart(config: AppConfig, logger = new Logger('Programs')): Promise<MergeReport | null> {
+export async function importProgramsFileAtStart(config: AppConfig, logger: Pick<LoggerService, 'log'> = new Logger('Programs')): Promise<MergeReport | null> {
   if (!config.programsFile) return null;
   const dataSource = await openMigratedDataSource(config, 1);
   try {

@@ -17,7 +17,8 @@ export const isApiPath = (path: string) => /^\/v1(\/|$)/i.test(path);
 /**
  * The one place where API failures become HTTP responses: ApiException by its code, Nest's HTTP errors (unknown
  * route, malformed JSON body) by their status, a database that timed out or is away as a 503 with Retry-After
- * (`databaseFailure`), anything else as a logged 500 (never with request headers, so API keys stay out of the logs).
+ * (`databaseFailure`), anything else as a logged 500 (never with request headers, so API keys stay out of the logs; the
+ * line carries the request's `requestId`, observability/logging.ts).
  * An error whose body has `retryAfterSeconds` (429 TOO_MANY_EXPORTS, the 503s) also gets the `Retry-After` header. A failure after a streamed response has started can only cut the connection, so the
  * client sees a truncated body. Bound globally (body-parser errors only reach global filters); requests outside
  * /v1 and the Kafka handlers keep Nest's default handling.
