@@ -61,6 +61,14 @@ describe('catalogue rules (CONTRACT §8)', () => {
         .toMatchObject({ kind: 'refused', refusals: [{ code: CatalogueRefusalCode.RETROACTIVE_VERSION, version: 2 }] });
     });
 
+    it('may not take effect at or before a submission already received, even one dated after the clock', () => {
+      const received = { ...AT_NOW, latestSubmission: Date.parse('2026-11-10T00:00:00Z') };
+      const refused = decideVersionAddition(stored, version(2, '2026-11-10T00:00:00Z'), received);
+      expect(refused).toMatchObject({ kind: 'refused', refusals: [{ code: CatalogueRefusalCode.RETROACTIVE_VERSION, version: 2 }] });
+      expect(refused.kind === 'refused' && refused.refusals[0].message).toMatch(/at or before a submission already received \(dated 2026-11-10T00:00:00.000Z\): its binding would change/);
+      expect(decideVersionAddition(stored, version(2, '2026-11-10T00:00:00.001Z'), received).kind).toBe('add-versions');
+    });
+
     it('standard takes new versions but cannot be retired', () => {
       expect(decideVersionAddition(standard, version(2, '2027-01-01T00:00:00Z', 1100), AT_NOW).kind).toBe('add-versions');
       expect(decideVersionAddition(standard, { version: 2, effectiveFrom: '2027-01-01T00:00:00Z', retired: true }, AT_NOW))

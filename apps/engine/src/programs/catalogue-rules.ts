@@ -35,6 +35,11 @@ export interface AdditionPolicy {
   now: number;
   /** whether a new version may take effect before `now`: only while importing into a deployment whose event store is empty */
   pastAllowed: boolean;
+  /**
+   * the time of the latest stored submission, or null: a submission dated after the clock (upstream sends them) already
+   * happened for the rules, so a version may not take effect at or before it either
+   */
+  latestSubmission?: number | null;
 }
 
 export type CatalogueDecision =
@@ -53,10 +58,18 @@ export function refuseNewVersion(programId: string, version: ProgramVersionDocum
   }
   const effectiveFrom = parseRfc3339(version.effectiveFrom);
   if (effectiveFrom === null) throw new RangeError(`effectiveFrom ${JSON.stringify(version.effectiveFrom)} is not an RFC 3339 timestamp`);
-  if (effectiveFrom < policy.now && !policy.pastAllowed) {
+  if (policy.pastAllowed) return null;
+  if (effectiveFrom < policy.now) {
     return {
       code: CatalogueRefusalCode.RETROACTIVE_VERSION, programId, version: version.version,
       message: `version ${version.version} of program ${programId} would take effect at ${isoTimestamp(effectiveFrom)}, before the engine clock (${isoTimestamp(policy.now)}): the past never changes`,
+    };
+  }
+  const latest = policy.latestSubmission ?? null;
+  if (latest !== null && effectiveFrom <= latest) {
+    return {
+      code: CatalogueRefusalCode.RETROACTIVE_VERSION, programId, version: version.version,
+      message: `version ${version.version} of program ${programId} would take effect at ${isoTimestamp(effectiveFrom)}, at or before a submission already received (dated ${isoTimestamp(latest)}): its binding would change`,
     };
   }
   return null;

@@ -41,8 +41,8 @@ export class ProgramCatalogueService {
   /** POST /v1/programs. Throws CatalogueChangeRefused. */
   async createProgram(input: ProgramDocumentInput, now: number): Promise<{ created: boolean; program: StoredProgram }> {
     const program = canonicalProgramDocument(input);
-    const policy: AdditionPolicy = { now, pastAllowed: false };
     const created = await this.write(async (q) => {
+      const policy: AdditionPolicy = { now, pastAllowed: false, latestSubmission: await this.repository.latestSubmission(q) };
       const stored = await this.repository.get(q, program.programId);
       return decideProgramCreation(stored && storedProgramDocument(stored), program, policy);
     });
@@ -52,9 +52,9 @@ export class ProgramCatalogueService {
   /** POST /v1/programs/{programId}/versions; null when the program is unknown. Throws CatalogueChangeRefused. */
   async addVersion(programId: string, input: ProgramVersionInput, now: number): Promise<{ created: boolean; version: StoredProgramVersion } | null> {
     const version = canonicalVersionDocument(input);
-    const policy: AdditionPolicy = { now, pastAllowed: false };
     let known = true;
     const created = await this.write(async (q) => {
+      const policy: AdditionPolicy = { now, pastAllowed: false, latestSubmission: await this.repository.latestSubmission(q) };
       const stored = await this.repository.get(q, programId);
       known = stored !== null;
       return stored ? decideVersionAddition(storedProgramDocument(stored), version, policy) : { kind: 'unchanged' };
@@ -72,7 +72,8 @@ export class ProgramCatalogueService {
     const programs = inputs.map(canonicalProgramDocument);
     const report: MergeReport = { createdPrograms: [], addedVersions: [] };
     await this.writeAll(async (q) => {
-      const policy: AdditionPolicy = { now, pastAllowed: !(await this.repository.hasInputEvents(q)) };
+      const pastAllowed = !(await this.repository.hasInputEvents(q));
+      const policy: AdditionPolicy = { now, pastAllowed, latestSubmission: pastAllowed ? null : await this.repository.latestSubmission(q) };
       const decisions: CatalogueDecision[] = [];
       for (const program of programs) {
         const stored = await this.repository.get(q, program.programId);

@@ -117,6 +117,12 @@ export class ProgramCatalogueRepository {
   }
 
   /** Whether the event store holds any event (past effective dates are imported only into a new deployment, §8). */
+  /** The time of the latest stored submission (epoch ms), or null when none is stored. */
+  async latestSubmission(q: Queryable): Promise<number | null> {
+    const rows: { latest: string | null }[] = await q.query(`SELECT max(time_ms)::text AS latest FROM input_event WHERE type = 'referral.submitted'`);
+    return rows[0].latest === null ? null : Number(rows[0].latest);
+  }
+
   async hasInputEvents(q: Queryable): Promise<boolean> {
     const rows: { any: boolean }[] = await q.query(`SELECT EXISTS (SELECT 1 FROM input_event) AS any`);
     return rows[0].any;

@@ -4,14 +4,17 @@ import { apiOutcomeId, outcomeAction } from './payout-order.service';
 
 describe('outcomeAction', () => {
   it.each([
-    ['PENDING', 'PAID', 'record'],
-    ['PENDING', 'FAILED', 'record'],
-    ['PAID', 'PAID', 'repeat'],
-    ['FAILED', 'FAILED', 'repeat'],
-    ['PAID', 'FAILED', 'conflict'],
-    ['FAILED', 'PAID', 'conflict'],
-  ] as const)('an order %s asked to be %s → %s', (current, requested, action) => {
-    expect(outcomeAction(current, requested)).toBe(action);
+    ['PENDING', 'PAID', false, 'record'],
+    ['PENDING', 'FAILED', false, 'record'],
+    ['PAID', 'PAID', false, 'repeat'],
+    ['FAILED', 'FAILED', true, 'repeat'],
+    ['PAID', 'FAILED', false, 'conflict'],
+    ['FAILED', 'PAID', false, 'conflict'],
+    // the request (at the engine clock) is earlier than a payment event dated after the clock: it takes over
+    ['PAID', 'FAILED', true, 'record'],
+    ['FAILED', 'PAID', true, 'record'],
+  ] as const)('an order %s asked to be %s (the request earliest: %s) → %s', (current, requested, earliest, action) => {
+    expect(outcomeAction(current, requested, earliest)).toBe(action);
   });
 
   it('gives finance one stable event id per payout and outcome', () => {

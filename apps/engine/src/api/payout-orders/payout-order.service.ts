@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, Clock } from '@engine/config';
 import { payloadHash } from '@engine/contracts';
-import { decidePayout, PayoutOutcomeEvent, PayoutStatus } from '@engine/domain';
+import { decidePayout, PayoutOutcome, PayoutOutcomeEvent, PayoutStatus } from '@engine/domain';
 import { AnomalyRepository, EventStoreRepository, lockRuleState, OutboxRepository, PayoutOrderRepository } from '@engine/persistence';
 import { DataSource } from 'typeorm';
 import { API_DATA_SOURCE } from '../../engine.tokens';
@@ -21,11 +21,14 @@ export type OutcomeAction = 'record' | 'repeat' | 'conflict';
 
 /**
  * A request for the outcome the order already has is a repeat (nothing is written); for the other outcome, a conflict
- * (the earliest outcome stays); on a PENDING order it is recorded.
+ * (the earliest outcome stays), unless the request itself is earlier than the outcome that decided the order (its time
+ * is the engine clock; a payment event may be dated after it): then it is recorded and takes over, like a late earlier
+ * event. On a PENDING order it is recorded.
  */
-export function outcomeAction(current: PayoutStatus, requested: RequestedOutcome['status']): OutcomeAction {
+export function outcomeAction(current: PayoutStatus, requested: RequestedOutcome['status'], requestIsEarliest: boolean): OutcomeAction {
   if (current === 'PENDING') return 'record';
-  return current === requested ? 'repeat' : 'conflict';
+  if (current === requested) return 'repeat';
+  return requestIsEarliest ? 'record' : 'conflict';
 }
 
 /** The stable id of finance's outcome of a payout: one per payout and outcome, so a retried call can never record twice. */
@@ -72,8 +75,15 @@ export class PayoutOrderService {
       await lockRuleState(manager);
       const [order] = await this.orders.load(manager, [payoutId]);
       if (!order) throw new ApiException(ApiExceptionCode.NOT_FOUND, `no payout order ${payoutId}`, { payoutId });
-      const decision = decidePayout(order, (await this.orders.outcomes(manager, [payoutId])).get(payoutId) ?? []);
-      const action = outcomeAction(decision.status, requested.status);
+      const now = this.clock.now();
+      const stored = (await this.orders.outcomes(manager, [payoutId])).get(payoutId) ?? [];
+      const decision = decidePayout(order, stored);
+      const request: PayoutOutcome = {
+        status: requested.status, source: API_OUTCOME_SOURCE, id, time: now,
+        reference: requested.status === 'PAID' ? requested.reference : null, reason: requested.status === 'FAILED' ? requested.reason : null,
+      };
+      const withRequest = decidePayout(order, [...stored, request]).outcome;
+      const action = outcomeAction(decision.status, requested.status, withRequest?.source === request.source && withRequest.id === request.id);
       if (action === 'repeat') return { action, order };
       if (action === 'conflict') {
         const by = decision.outcome ? ` (${decision.outcome.source} ${decision.outcome.id})` : '';
@@ -83,7 +93,6 @@ export class PayoutOrderService {
         }]);
         return { action, order: { ...order, status: decision.status } };
       }
-      const now = this.clock.now();
       const event: PayoutOutcomeEvent = requested.status === 'PAID'
         ? { source: API_OUTCOME_SOURCE, id, time: now, type: 'payout.paid', payoutId, reference: requested.reference }
         : { source: API_OUTCOME_SOURCE, id, time: now, type: 'payout.failed', payoutId, reason: requested.reason };
