@@ -16,7 +16,7 @@ import { ParkedEvents } from '../apps/engine/src/ingest/parked-events';
  *   npm run dlq -- replay --topic T --offsets p:o[,p:o…] [--again]
  *   npm run dlq -- replay --code C [--topic T] [--since T] [--again]
  *       republish the chosen letters' original key and value to their source topic, once the reason they were refused
- *       is gone (e.g. EVENT_IN_FUTURE after the upstream clock was fixed), and mark them replayed; letters replayed
+ *       is gone (a publisher's or our own bug, once fixed), and mark them replayed; letters replayed
  *       before are left out unless --again
  *   npm run dlq -- replay-parked
  *       republish the parked events (as `npm run parked -- retry`)
