@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { count, loadConfig, ProgressLines } from '@engine/config';
 import { inputTopics, TOPICS, TopicName } from '@engine/contracts';
-import { Currency, formatAmount, nextPeriod, periodOf, previousPeriod } from '@engine/domain';
+import { Currency, formatAmount, periodOf, periodsFrom, previousPeriod } from '@engine/domain';
 import { KafkaGateway } from '@engine/messaging';
 import { cloudEvents, pollUntil, publishMessages, repoRoot, sampleStream, ScenarioMessage } from '@engine/testing';
 import { DataSource } from 'typeorm';
@@ -147,8 +147,7 @@ interface PayoutOrder {
  */
 async function closeMonths(dataSource: DataSource, api: string, key: string, last: string): Promise<string[]> {
   const [{ first }]: { first: string | null }[] = await dataSource.query('SELECT min(booked_period) AS first FROM ledger_entry');
-  const months: string[] = [];
-  for (let p = first; p !== null && p <= last; p = nextPeriod(p)) months.push(p);
+  const months = first === null ? [] : periodsFrom(first, last);
   const closes: { period: string; statements: Statement[] }[] = [];
   const closing = new ProgressLines();
   for (const [i, period] of months.entries()) {

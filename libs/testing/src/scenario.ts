@@ -1,5 +1,5 @@
 import { programFromDocument, validateProgramsFile } from '@engine/contracts';
-import { Catalogue, catalogueOf, PartnerEnrollment, ProgramDefinition, STANDARD_PROGRAM, STANDARD_PROGRAM_ID } from '@engine/domain';
+import { Catalogue, catalogueOf, PartnerEnrollment, periodsFrom, ProgramDefinition, STANDARD_PROGRAM, STANDARD_PROGRAM_ID } from '@engine/domain';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -101,9 +101,5 @@ export function scenarioCatalogue(scenario: Scenario): Catalogue {
 /** The periods of a `closedInOrder` range, `2025-01..2026-09`, in order. */
 export function periodsOfRange(range: string): string[] {
   const [from, to] = range.split('..');
-  const periods: string[] = [];
-  for (let [year, month] = from.split('-').map(Number); `${year}-${String(month).padStart(2, '0')}` <= to; month === 12 ? ((year += 1), (month = 1)) : (month += 1)) {
-    periods.push(`${year}-${String(month).padStart(2, '0')}`);
-  }
-  return periods;
+  return periodsFrom(from, to);
 }

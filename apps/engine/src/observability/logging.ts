@@ -68,7 +68,7 @@ const pathOf = (url: string | undefined) => (url ?? '/').split('?')[0];
 /**
  * pino-http, installed first (before the body parser, so that even a refused body gets its id): every request gets a
  * `requestId` (`requestIdOf`) that every line logged while it is handled carries (nestjs-pino binds `req.log` to the
- * request's async context), and each /v1 request one line when it ends (`GET /v1/payouts?period=2026-10 200 in 12 ms`,
+ * request's async context), and each /v1 request one line when it ends (`GET /v1/payouts?period=… 200 in 12 ms`,
  * info; warn for a 5xx, whose cause the exception filter logs). Health, metrics and OpenAPI requests are not logged.
  * No headers are logged: the API keys stay out of the logs.
  */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Currency } from '../money/currency';
 import { MINIMUM_PAYOUTS } from '../program/rules';
-import { bookedPeriod, nextPeriod, Period, periodEnd, periodOf } from './period';
+import { bookedPeriod, nextPeriod, Period, periodEnd, periodOf, periodsFrom } from './period';
 import { ClosePlan, CloseFacts, planClose } from './period-close';
 import { BookedNet, chainStatements, PayoutStatement } from './statements';
 
@@ -16,8 +16,7 @@ import { BookedNet, chainStatements, PayoutStatement } from './statements';
  *   periods = the sum of all its entries.
  */
 
-const PERIODS: Period[] = [];
-for (let p = '2025-12'; p <= '2026-06'; p = nextPeriod(p)) PERIODS.push(p);
+const PERIODS: Period[] = periodsFrom('2025-12', '2026-06');
 const PARTNERS = ['P1', 'P2'];
 const CURRENCIES_USED: Currency[] = ['USD', 'JPY'];
 

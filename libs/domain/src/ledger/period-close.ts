@@ -1,4 +1,4 @@
-import { nextPeriod, Period, periodEnd } from './period';
+import { nextPeriod, Period, periodEnd, periodsFrom } from './period';
 
 /** What the close of a period (CONTRACT §5) is decided from: read under the rule-state lock, at one instant. */
 export interface CloseFacts {
@@ -45,8 +45,5 @@ export function planClose(period: Period, facts: CloseFacts): ClosePlan {
   if (periodEnd(period) > facts.now) return { outcome: 'refused', reason: 'PERIOD_NOT_ENDED' };
   if (facts.openWithEntriesBefore.length > 0) return { outcome: 'refused', reason: 'EARLIER_PERIOD_OPEN', openPeriods: [...facts.openWithEntriesBefore] };
   const start = latestClosed !== null ? nextPeriod(latestClosed) : (facts.earliestWithEntries ?? period);
-  if (start >= period) return { outcome: 'close', periods: [period] };
-  const periods: Period[] = [];
-  for (let p = start; p <= period; p = nextPeriod(p)) periods.push(p);
-  return { outcome: 'close', periods };
+  return { outcome: 'close', periods: start >= period ? [period] : periodsFrom(start, period) };
 }

@@ -28,6 +28,13 @@ export function nextPeriod(period: Period): Period {
   return month === 12 ? `${year + 1}-01` : `${year}-${String(month + 1).padStart(2, '0')}`;
 }
 
+/** The periods from `from` to `to`, both included, in order (none when `from` is after `to`). */
+export function periodsFrom(from: Period, to: Period): Period[] {
+  const periods: Period[] = [];
+  for (let period = from; period <= to; period = nextPeriod(period)) periods.push(period);
+  return periods;
+}
+
 export function previousPeriod(period: Period): Period {
   const [year, month] = period.split('-').map(Number);
   return month === 1 ? `${year - 1}-12` : `${year}-${String(month - 1).padStart(2, '0')}`;

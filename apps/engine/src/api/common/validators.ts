@@ -1,5 +1,6 @@
 import { isPeriod } from '@engine/domain';
-import { registerDecorator, ValidationOptions } from 'class-validator';
+import { applyDecorators } from '@nestjs/common';
+import { IsNotEmpty, IsString, Matches, MaxLength, registerDecorator, ValidationOptions } from 'class-validator';
 
 /** Identifiers (partner, referral): 1–200 characters, no control characters, no surrounding spaces. */
 export const ID_PATTERN = /^(?=.{1,200}$)[^\p{Cc}\s](?:[^\p{Cc}]*[^\p{Cc}\s])?$/u;
@@ -32,4 +33,9 @@ export function IsStorableText(options: ValidationOptions = {}): PropertyDecorat
       options: { message: '$property must not contain U+0000 or unpaired surrogates', ...options },
       validator: { validate: (value: unknown) => typeof value !== 'string' || !UNSTORABLE.test(value) },
     });
+}
+
+/** A reason kept with what it explains (an adjustment, a failed payout): 1-1000 characters, not blank, storable. */
+export function IsReason(): PropertyDecorator {
+  return applyDecorators(IsString(), IsNotEmpty(), Matches(/\S/, { message: '$property must not be blank' }), MaxLength(1000), IsStorableText());
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CURRENCIES, isCurrency, MINOR_DIGITS } from '@engine/domain';
-import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
-import { ID_MESSAGE, ID_PATTERN, IsStorableText } from '../../common/validators';
+import { IsIn, IsOptional, IsString, Matches, registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
+import { ID_MESSAGE, ID_PATTERN, IsReason } from '../../common/validators';
 import { parseSignedAmount } from '../signed-amount';
 
 /** A signed, non-zero decimal string with at most the minor digits of the DTO's `currency`. */
@@ -61,10 +61,6 @@ export class CreateAdjustmentDto {
   currency: string;
 
   @ApiProperty({ description: 'why (kept with the entry): 1-1000 characters, not blank, without U+0000 or unpaired surrogates', example: 'goodwill credit, ticket 4411' })
-  @IsString()
-  @IsNotEmpty()
-  @Matches(/\S/, { message: 'reason must not be blank' })
-  @MaxLength(1000)
-  @IsStorableText()
+  @IsReason()
   reason: string;
 }

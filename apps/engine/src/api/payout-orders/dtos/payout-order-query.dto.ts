@@ -15,11 +15,8 @@ export class PayoutIdParamDto {
   payoutId: string;
 }
 
-export class PayoutOrdersQueryDto {
-  @ApiProperty({ description: 'the period whose orders to list (the closed period they pay), YYYY-MM', example: '2026-10' })
-  @IsPeriod()
-  period: string;
-
+/** The filters both lists take. */
+class PayoutOrderFiltersDto {
   @ApiPropertyOptional({ enum: PAYOUT_STATUSES })
   @IsOptional()
   @IsIn(PAYOUT_STATUSES, { message: `status must be one of ${PAYOUT_STATUSES.join(', ')}` })
@@ -31,20 +28,16 @@ export class PayoutOrdersQueryDto {
   format?: ExportFormat;
 }
 
+export class PayoutOrdersQueryDto extends PayoutOrderFiltersDto {
+  @ApiProperty({ description: 'the period whose orders to list (the closed period they pay), YYYY-MM', example: '2026-10' })
+  @IsPeriod()
+  period: string;
+}
+
 /** A partner's orders: every period unless one is named. */
-export class PartnerPayoutOrdersQueryDto {
+export class PartnerPayoutOrdersQueryDto extends PayoutOrderFiltersDto {
   @ApiPropertyOptional({ description: 'only this period, YYYY-MM', example: '2026-10' })
   @IsOptional()
   @IsPeriod()
   period?: string;
-
-  @ApiPropertyOptional({ enum: PAYOUT_STATUSES })
-  @IsOptional()
-  @IsIn(PAYOUT_STATUSES, { message: `status must be one of ${PAYOUT_STATUSES.join(', ')}` })
-  status?: PayoutStatus;
-
-  @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'json' })
-  @IsOptional()
-  @IsIn(EXPORT_FORMATS, { message: 'format must be json or csv' })
-  format?: ExportFormat;
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { IsStorableText } from '../../common/validators';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsReason, IsStorableText } from '../../common/validators';
 
 /** POST /v1/payout-orders/{payoutId}/paid (finance). */
 export class RecordPaidDto {
@@ -15,10 +15,6 @@ export class RecordPaidDto {
 /** POST /v1/payout-orders/{payoutId}/failed (finance). */
 export class RecordFailedDto {
   @ApiProperty({ description: 'why the payment failed, 1-1000 characters', example: 'account closed' })
-  @IsString()
-  @IsNotEmpty()
-  @Matches(/\S/, { message: 'reason must not be blank' })
-  @MaxLength(1000)
-  @IsStorableText()
+  @IsReason()
   reason: string;
 }
